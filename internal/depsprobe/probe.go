@@ -1,0 +1,32 @@
+// Package depsprobe pins dependencies during bootstrap.
+package depsprobe
+
+import (
+	_ "github.com/ethereum/go-ethereum/accounts/keystore"
+	_ "github.com/ethereum/go-ethereum/crypto"
+	_ "github.com/go-pdf/fpdf"
+	_ "github.com/gowebpki/jcs"
+	_ "github.com/hbollon/go-edlib"
+	_ "github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	_ "github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	_ "github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	_ "github.com/hyperledger/fabric-gateway/pkg/client"
+	_ "github.com/hyperledger/fabric-gateway/pkg/identity"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/common"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	_ "github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	_ "github.com/jackc/pgx/v5"
+	_ "github.com/santhosh-tekuri/jsonschema/v6"
+	_ "github.com/schollz/progressbar/v3"
+	_ "github.com/spf13/cobra"
+	_ "github.com/stretchr/testify/require"
+	_ "github.com/xuri/excelize/v2"
+	_ "go.etcd.io/bbolt"
+	_ "gonum.org/v1/gonum/stat"
+	_ "google.golang.org/grpc"
+	_ "modernc.org/sqlite"
+	_ "gopkg.in/yaml.v3"
+)
