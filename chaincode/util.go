@@ -1,0 +1,8 @@
+package chaincode
+
+import "sort"
+
+func sortStrings(s []string) []string {
+	sort.Strings(s)
+	return s
+}
