@@ -121,7 +121,7 @@ func trainRun(opts *TrainOptions) error {
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, res)
 	}
-	fmt.Fprintf(opts.IO.Out, "trained a %s model on %d declarations", res.Mode, res.TrainRows)
+	fmt.Fprintf(opts.IO.Out, "%s model trained on %d declarations", res.Mode, res.TrainRows)
 	if res.Trees > 0 {
 		fmt.Fprintf(opts.IO.Out, " (%d trees, early stopping on %d)", res.Trees, res.ValidRows)
 	}
@@ -146,7 +146,9 @@ func NewCmdScore(f *cmdutil.Factory, runF func(context.Context, *ScoreOptions) e
 		Short: "Score the declarations of a CSV file",
 		Long: `Score every declaration of a CSV file with a saved model: the compliance score
 (0-100, 100 = nothing looks wrong), whether it goes to review, and the top reason.
---json prints every result with all its reasons.`,
+The file is scored as one stream in date order, so an importer's HS-code volume
+window counts the file's earlier declarations. --json prints every result with
+all its reasons.`,
 		Example: `  aeoledger anomaly score --model model.json.gz new.csv
   aeoledger anomaly score --model model.json.gz new.csv --review-only --json`,
 		Args: cmdutil.ExactArgs(1, "a declarations CSV file"),
@@ -176,9 +178,10 @@ func scoreRun(opts *ScoreOptions) error {
 	if err != nil {
 		return err
 	}
+	// One stream in date order, so each importer's volume window counts
+	// the file's earlier declarations too.
 	results := []anomaly.Result{}
-	for i := range rows {
-		r := m.Score(&rows[i])
+	for _, r := range m.ScoreAll(rows) {
 		if opts.ReviewOnly && !r.Review {
 			continue
 		}
@@ -292,7 +295,8 @@ func NewCmdExplain(f *cmdutil.Factory, runF func(context.Context, *ExplainOption
 		Short: "Show a declaration's score with its top reasons",
 		Long: `Score one declaration and print its compliance score with up to five reasons,
 also when it is above the review threshold. The declaration is read from the
-ledger, or from a CSV file with --file.`,
+ledger (and judged against the model's history), or from a CSV file with --file
+(and judged as part of the file's stream, as ` + "`anomaly score`" + ` does).`,
 		Example: `  aeoledger anomaly explain 97061800 --model model.json.gz
   aeoledger anomaly explain 97061800 --model model.json.gz --file valid.csv --json`,
 		Args: cmdutil.ExactArgs(1, "a declaration ID"),
@@ -318,11 +322,10 @@ func explainRun(ctx context.Context, opts *ExplainOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := declaration(ctx, opts)
+	r, err := explain(ctx, m, opts)
 	if err != nil {
 		return err
 	}
-	r := m.Explain(&d)
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, r)
 	}
@@ -338,29 +341,34 @@ func explainRun(ctx context.Context, opts *ExplainOptions) error {
 	return nil
 }
 
-// declaration finds the declaration to explain, in the file or on the ledger.
-func declaration(ctx context.Context, opts *ExplainOptions) (anomaly.Declaration, error) {
+// explain judges the declaration in the file (as part of the file's
+// stream, like `anomaly score`) or on the ledger.
+func explain(ctx context.Context, m *anomaly.Model, opts *ExplainOptions) (anomaly.Result, error) {
 	if opts.File != "" {
 		rows, err := anomaly.ReadCSVFile(opts.File)
 		if err != nil {
-			return anomaly.Declaration{}, err
+			return anomaly.Result{}, err
 		}
-		for _, d := range rows {
-			if d.ID == opts.ID {
-				return d, nil
+		for i := range rows {
+			if rows[i].ID == opts.ID {
+				return m.ExplainAll(rows)[i], nil
 			}
 		}
-		return anomaly.Declaration{}, &cmdutil.ExitError{Code: cmdutil.ExitNotFound,
+		return anomaly.Result{}, &cmdutil.ExitError{Code: cmdutil.ExitNotFound,
 			Err: fmt.Errorf("field=declaration-id value=%q rule=must be a declaration of %s", opts.ID, opts.File)}
 	}
 	c, err := opts.Client()
 	if err != nil {
-		return anomaly.Declaration{}, err
+		return anomaly.Result{}, err
 	}
 	defer c.Close()
 	d, err := c.Declaration(ctx, opts.ID)
 	if err != nil {
-		return anomaly.Declaration{}, err
+		return anomaly.Result{}, err
 	}
-	return pipeline.ToAnomaly(d)
+	ad, err := pipeline.ToAnomaly(d)
+	if err != nil {
+		return anomaly.Result{}, err
+	}
+	return m.Explain(&ad), nil
 }

@@ -9,12 +9,15 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aeoledger/aeoledger/client"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/cmdtest"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/cmdutil"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/anomaly"
+	"github.com/aeoledger/aeoledger/schemas"
 	model "github.com/aeoledger/aeoledger/workers/anomaly"
 )
 
@@ -122,6 +125,9 @@ func TestCommandsParseFlags(t *testing.T) {
 // TestTrainScoreExplainEval runs the commands on slices of the customs data:
 // train a supervised model, score and explain with it, and evaluate.
 func TestTrainScoreExplainEval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on the customs data; skipped with -short")
+	}
 	dir := customsDir(t)
 	train := head(t, filepath.Join(dir, "train.csv"), 4000)
 	valid := head(t, filepath.Join(dir, "valid.csv"), 1500)
@@ -182,4 +188,52 @@ func TestTrainScoreExplainEval(t *testing.T) {
 
 	err = cmdtest.Exec(anomaly.NewCmdEval(f, nil), "--train", filepath.Join(t.TempDir(), "missing.csv"), "--test", valid)
 	require.ErrorContains(t, err, "loading training declarations: opening declarations")
+}
+
+// TestExplainReadsTheLedger explains a declaration read from a real
+// embedded peer, as it was submitted there.
+func TestExplainReadsTheLedger(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded peer; skipped with -short")
+	}
+	dir := customsDir(t)
+	train := head(t, filepath.Join(dir, "train.csv"), 2000)
+	modelPath := filepath.Join(t.TempDir(), "model.json.gz")
+	f, out, _ := cmdtest.Factory(nil)
+	require.NoError(t, cmdtest.Exec(anomaly.NewCmdTrain(f, nil), "--train", train, "--unsupervised", "--out", modelPath))
+	assert.Contains(t, out.String(), "unsupervised model trained on 2000 declarations")
+
+	net := cmdtest.StartNetwork(t)
+	admin, err := client.Connect(net.Profile, "CustomsMSP", "admin")
+	require.NoError(t, err)
+	defer admin.Close()
+	key, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = admin.RegisterPartner(ctx, schemas.Partner{ID: "customs-nl", MSPID: "CustomsMSP", LegalName: "Douane Rotterdam", Country: "NL",
+		Roles: []string{schemas.RoleCustoms}, Keys: []schemas.SigningKey{schemas.NewSigningKey(key, "main")}})
+	require.NoError(t, err)
+	rows, err := model.ReadCSVFile(head(t, filepath.Join(dir, "valid.csv"), 1))
+	require.NoError(t, err)
+	d := rows[0]
+	_, err = admin.SubmitDeclaration(ctx, schemas.Declaration{ID: d.ID, Date: d.Date.Format("2006-01-02"), OfficeID: d.Office,
+		ProcessType: d.ProcessType, ImportType: d.ImportType, ImportUse: d.ImportUse, PaymentType: d.PaymentType,
+		ModeOfTransport: d.Transport, DeclarantID: d.Declarant, ImporterID: d.Importer, SellerID: d.Seller, CourierID: d.Courier,
+		HSCode: d.HS6, CountryOfDeparture: d.Departure, CountryOfOrigin: d.Origin, TaxRate: d.TaxRate, TaxType: d.TaxType,
+		OriginIndicator: d.OriginIndicator, NetMass: d.NetMass, ItemPrice: d.ItemPrice})
+	require.NoError(t, err)
+
+	m, err := model.Load(modelPath)
+	require.NoError(t, err)
+	want := m.Explain(&d)
+	f, out, _ = cmdtest.Factory(net.Env("CustomsMSP"))
+	require.NoError(t, cmdtest.Exec(anomaly.NewCmdExplain(f, nil), d.ID, "--model", modelPath, "--json"))
+	var got model.Result
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &got))
+	assert.Equal(t, d.ID, got.DeclarationID)
+	assert.Equal(t, want.Score, got.Score, "the ledger's copy scores like the file's row")
+
+	err = cmdtest.Exec(anomaly.NewCmdExplain(f, nil), "99999999", "--model", modelPath)
+	require.Error(t, err)
+	assert.Equal(t, cmdutil.ExitNotFound, cmdutil.ExitCodeFor(err))
 }

@@ -73,10 +73,25 @@ itself and records hits on the ledger; ` + "`aeoledger screen clear`" + ` clears
 
 // Result is what `screen --json` prints.
 type Result struct {
-	Name      string          `json:"name"`
-	Country   string          `json:"country,omitempty"`
-	Threshold float64         `json:"threshold"`
-	Hits      []screening.Hit `json:"hits"`
+	Name      string  `json:"name"`
+	Country   string  `json:"country,omitempty"`
+	Threshold float64 `json:"threshold"`
+	Hits      []Hit   `json:"hits"`
+}
+
+// Hit is one listed party in `screen --json`, named like the ledger's
+// records (screening.Hit has no JSON names of its own).
+type Hit struct {
+	EntryID     int      `json:"entryId"`
+	MatchedName string   `json:"matchedName"`
+	PrimaryName string   `json:"primaryName"`
+	IsAlias     bool     `json:"isAlias"`
+	AliasType   string   `json:"aliasType,omitempty"`
+	Score       float64  `json:"score"`
+	Type        string   `json:"type"`
+	Programs    []string `json:"programs"`
+	Countries   []string `json:"countries"`
+	Reasons     []string `json:"reasons"`
 }
 
 func screenRun(opts *Options) error {
@@ -96,11 +111,13 @@ func screenRun(opts *Options) error {
 		}
 		return err
 	}
-	if hits == nil {
-		hits = []screening.Hit{}
-	}
 	if opts.JSON {
-		return cmdutil.WriteJSON(opts.IO.Out, Result{Name: opts.Name, Country: opts.Country, Threshold: list.Threshold(), Hits: hits})
+		res := Result{Name: opts.Name, Country: opts.Country, Threshold: list.Threshold(), Hits: []Hit{}}
+		for _, h := range hits {
+			res.Hits = append(res.Hits, Hit{EntryID: h.EntityID, MatchedName: h.MatchedName, PrimaryName: h.PrimaryName, IsAlias: h.IsAlias,
+				AliasType: h.AliasType, Score: h.Score, Type: h.Type, Programs: h.Programs, Countries: h.Countries, Reasons: h.Reasons})
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, res)
 	}
 	if len(hits) == 0 {
 		fmt.Fprintf(opts.IO.Out, "no hit: %q resembles no listed party at threshold %.2f\n", opts.Name, list.Threshold())

@@ -130,7 +130,7 @@ func TestScreenAgainstTheSDNList(t *testing.T) {
 				return
 			}
 			require.NotEmpty(t, res.Hits)
-			assert.Equal(t, tc.wantEntry, res.Hits[0].EntityID)
+			assert.Equal(t, tc.wantEntry, res.Hits[0].EntryID)
 			assert.GreaterOrEqual(t, res.Hits[0].Score, res.Threshold)
 			assert.NotEmpty(t, res.Hits[0].Reasons)
 		})
