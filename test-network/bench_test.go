@@ -2,6 +2,8 @@ package testnetwork
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -15,27 +17,22 @@ import (
 	"github.com/aeoledger/aeoledger/schemas"
 )
 
-// noopFunction is the baseline transaction: it is endorsed, ordered,
-// validated and committed like any other but writes nothing. The contract
-// API's own metadata function stands in until the contract has a no-op of
-// its own.
-const noopFunction = "org.hyperledger.fabric:GetMetadata"
+// benchLedger is one ledger prepared for the benchmark: an exporter and a
+// carrier partner, and one shipment per submitter, so that concurrent
+// touchpoints never contend for one shipment's state.
+type benchLedger struct {
+	name      string
+	contract  *client.Contract
+	s         scenario
+	shipments []string
+}
 
-// BenchmarkFabricSubmit measures committed transactions per second on the
-// running network for RecordTouchpoint next to a no-op transaction, with 1
-// and 16 concurrent submitters, and logs the ratio touchpoint/no-op.
-// Run: AEOLEDGER_FABRIC=1 go test -run '^$' -bench FabricSubmit -benchtime 100x ./test-network/
-func BenchmarkFabricSubmit(b *testing.B) {
-	n := requireNetwork(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
+const maxSubmitters = 16
+
+func prepareBenchLedger(ctx context.Context, b *testing.B, name string, n *fabricNet) *benchLedger {
+	b.Helper()
 	s := setUpScenario(ctx, b, n)
-	contract := n.contract(b, "ExporterMSP", "user1")
-
-	// Each submitter records on its own shipment, so concurrent touchpoints
-	// never contend for one shipment's state.
-	const maxSubmitters = 16
-	shipments := []string{s.shipmentID}
+	l := &benchLedger{name: name, contract: n.contract(b, "ExporterMSP", "user1"), s: s, shipments: []string{s.shipmentID}}
 	exporterAdmin := n.contract(b, "ExporterMSP", "admin")
 	for i := 1; i < maxSubmitters; i++ {
 		id := fmt.Sprintf("%s-%d", s.shipmentID, i)
@@ -49,24 +46,61 @@ func BenchmarkFabricSubmit(b *testing.B) {
 		}
 		_, err := submit(ctx, exporterAdmin, "CreateShipment", mustJSON(b, sh))
 		require.NoError(b, err, errMessage(err))
-		shipments = append(shipments, id)
+		l.shipments = append(l.shipments, id)
+	}
+	return l
+}
+
+// benchWorkload is a transaction and how to make its arguments.
+type benchWorkload struct {
+	name string
+	fn   string
+	args func(l *benchLedger, submitter int) ([]string, error)
+}
+
+// BenchmarkLedgers measures committed transactions per second, each
+// submitter waiting for its commit before sending the next, with 1 and 16
+// concurrent submitters, on the running Fabric network and on an embedded
+// peer started in the same run on the same machine:
+//
+//   - touchpoint: RecordTouchpoint, a signed container gate-in (schema and
+//     signature checks, registry and shipment reads, three writes: record,
+//     trace and container index, event);
+//   - minimal-write: AnchorDocument with a new hash each time (one partner
+//     read, one existence check, one write, event), the cheapest submit
+//     transaction the contract has;
+//   - empty-submit: the contract API's metadata function submitted as a
+//     transaction: endorsed, ordered, validated and committed with an
+//     empty read-write set, but carrying the contract's metadata (about
+//     6 KB) as its result, which touchpoints do not.
+//
+// The contract has no no-op transaction; a Ping that reads, writes and
+// returns nothing would be the exact baseline. The two stand-ins miss it on
+// opposite sides: one does a little contract work, the other none but
+// carries a larger result. It logs touchpoint against both per ledger, and
+// embedded/Fabric per workload.
+//
+// Run: AEOLEDGER_FABRIC=1 go test -run '^$' -bench Ledgers -benchtime 300x -v ./test-network/
+func BenchmarkLedgers(b *testing.B) {
+	fabric := requireNetwork(b)
+	embedded := startEmbedded(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	ledgers := []*benchLedger{
+		prepareBenchLedger(ctx, b, "fabric", fabric),
+		prepareBenchLedger(ctx, b, "embedded", embedded),
 	}
 
 	base := time.Now().Add(-time.Hour)
 	var serial atomic.Int64
-	workloads := []struct {
-		name string
-		fn   string
-		args func(submitter int) ([]string, error)
-	}{
-		{name: "noop", fn: noopFunction, args: func(int) ([]string, error) { return nil, nil }},
-		{name: "touchpoint", fn: "RecordTouchpoint", args: func(submitter int) ([]string, error) {
+	workloads := []benchWorkload{
+		{name: "touchpoint", fn: "RecordTouchpoint", args: func(l *benchLedger, submitter int) ([]string, error) {
 			i := serial.Add(1)
 			number, err := validContainerNumber(int(i))
 			if err != nil {
 				return nil, err
 			}
-			tp, err := signedContainerTouchpoint(s.carrier, shipments[submitter], number, schemas.ContainerGateIn,
+			tp, err := signedContainerTouchpoint(l.s.carrier, l.shipments[submitter], number, schemas.ContainerGateIn,
 				base.Add(time.Duration(i)*time.Millisecond))
 			if err != nil {
 				return nil, err
@@ -74,25 +108,49 @@ func BenchmarkFabricSubmit(b *testing.B) {
 			raw, err := json.Marshal(tp)
 			return []string{string(raw)}, err
 		}},
+		{name: "minimal-write", fn: "AnchorDocument", args: func(l *benchLedger, _ int) ([]string, error) {
+			content := fmt.Sprintf("bench document %s %d", l.s.shipmentID, serial.Add(1))
+			sum := sha256.Sum256([]byte(content))
+			raw, err := json.Marshal(schemas.DocumentAnchor{SHA256: hex.EncodeToString(sum[:]), DocType: "invoice",
+				Owner: l.s.exporter.partner.ID, MediaType: "text/plain", Size: int64(len(content))})
+			return []string{string(raw)}, err
+		}},
+		{name: "empty-submit", fn: "org.hyperledger.fabric:GetMetadata", args: func(*benchLedger, int) ([]string, error) { return nil, nil }},
 	}
 
 	rates := map[string]float64{}
-	for _, submitters := range []int{1, maxSubmitters} {
-		for _, w := range workloads {
-			name := fmt.Sprintf("%s/submitters=%d", w.name, submitters)
-			b.Run(name, func(b *testing.B) {
-				rate, err := measure(ctx, b.N, submitters, contract, w.fn, w.args)
-				require.NoError(b, err, errMessage(err))
-				b.ReportMetric(rate, "tx/s")
-				rates[name] = rate
-			})
-		}
+	key := func(ledger, workload string, submitters int) string {
+		return fmt.Sprintf("ledger=%s/tx=%s/submitters=%d", ledger, workload, submitters)
 	}
 	for _, submitters := range []int{1, maxSubmitters} {
-		noop := rates[fmt.Sprintf("noop/submitters=%d", submitters)]
-		tp := rates[fmt.Sprintf("touchpoint/submitters=%d", submitters)]
-		if noop > 0 {
-			b.Logf("submitters=%d: touchpoint %.1f tx/s, no-op %.1f tx/s, ratio %.2f", submitters, tp, noop, tp/noop)
+		for _, l := range ledgers {
+			for _, w := range workloads {
+				name := key(l.name, w.name, submitters)
+				b.Run(name, func(b *testing.B) {
+					rate, err := measure(ctx, b.N, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
+					require.NoError(b, err, errMessage(err))
+					b.ReportMetric(rate, "tx/s")
+					rates[name] = rate
+				})
+			}
+		}
+	}
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
+	for _, submitters := range []int{1, maxSubmitters} {
+		for _, l := range ledgers {
+			tp := rates[key(l.name, "touchpoint", submitters)]
+			minimal, empty := rates[key(l.name, "minimal-write", submitters)], rates[key(l.name, "empty-submit", submitters)]
+			b.Logf("%-8s submitters=%-2d touchpoint %6.1f tx/s, minimal write %6.1f tx/s, empty submit %6.1f tx/s; touchpoint/minimal %s, touchpoint/empty %s",
+				l.name, submitters, tp, minimal, empty, ratio(tp, minimal), ratio(tp, empty))
+		}
+		for _, w := range workloads {
+			e, f := rates[key("embedded", w.name, submitters)], rates[key("fabric", w.name, submitters)]
+			b.Logf("%-13s submitters=%-2d embedded/fabric %s", w.name, submitters, ratio(e, f))
 		}
 	}
 }

@@ -184,9 +184,13 @@ func TestOrdererRestartLosesNoAcknowledgedTransaction(t *testing.T) {
 	n.script(t, "stop", "orderer0")
 	time.Sleep(2 * time.Second)
 	before := ackedCount()
+	// The orderer is certainly down now: stop returned after its process
+	// exited. When it is reachable again is not observable from here (its
+	// health endpoint can answer later than it accepts transactions, and
+	// network.sh polls it), so the check below uses only this instant.
 	restartBegan := time.Now()
 	n.script(t, "start", "orderer0")
-	restartEnded := time.Now()
+	scriptTook := time.Since(restartBegan)
 	require.Eventually(t, func() bool { return ackedCount() >= before+3 }, 2*time.Minute, 200*time.Millisecond,
 		"submissions must succeed again after the orderer restarts")
 	close(stop)
@@ -195,22 +199,26 @@ func TestOrdererRestartLosesNoAcknowledgedTransaction(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Empty(t, failures, "every submission must succeed after retries")
-	// The client met the outage: one submission was waiting (in the
-	// gateway or in its own retries) for the whole time the orderer took to
-	// start again.
-	blocked := 0
+	// The client met the outage: a submission was in flight while the
+	// orderer was down and was acknowledged after it came back (failures
+	// is empty, so every submission that ended was acknowledged).
+	waited := 0
+	var resumed time.Duration // when the waiting submission was acknowledged
 	for _, span := range spans {
-		if span[0].Before(restartBegan) && span[1].After(restartEnded) {
-			blocked++
+		if span[0].Before(restartBegan) && span[1].After(restartBegan) {
+			waited++
+			resumed = max(resumed, span[1].Sub(restartBegan))
 		}
 	}
-	assert.Positive(t, blocked, "a submission must have waited through the orderer's restart")
-	t.Logf("%d transactions acknowledged, %d after client retries, %d waited through the restart", len(acked), retried, blocked)
+	assert.Positive(t, waited, "a submission must have been in flight while the orderer was down")
+	t.Logf("%d transactions acknowledged, %d after client retries, %d in flight while the orderer was down, acknowledged %s after the restart began (network.sh start took %s)",
+		len(acked), retried, waited, resumed.Round(time.Millisecond), scriptTook.Round(time.Millisecond))
 	for _, id := range acked {
 		_, err := evaluate(ctx, exporterUser, "GetRecord", id)
 		assert.NoError(t, err, "acknowledged record %s is missing: %s", id, errMessage(err))
 	}
-	assert.Len(t, traceOf(ctx, t, exporterUser, s.shipmentID).Items, len(acked))
+	// More than one trace page may have been written: read them all.
+	assert.Len(t, traceAll(ctx, t, exporterUser, s.shipmentID), len(acked))
 }
 
 // TestChaincodeServerRestartRecovers restarts the chaincode service: the

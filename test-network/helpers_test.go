@@ -57,11 +57,17 @@ func requireNetwork(t testing.TB) *fabricNet {
 	return &fabricNet{runDir: runDir, prof: prof}
 }
 
-// startEmbedded generates a dev network in a temporary folder, starts the
-// embedded peer on a free port and returns it with its profile.
+// fabricOrgs are the application organisations of the Fabric test network.
+// The embedded peer's dev network gets the same ones, so that a scenario
+// names the same MSPs on both ledgers.
+var fabricOrgs = []string{"ExporterMSP", "CarrierMSP", "CustomsMSP"}
+
+// startEmbedded generates a dev network with the Fabric network's
+// organisations in a temporary folder, starts the embedded peer on a free
+// port and returns it with its profile.
 func startEmbedded(t testing.TB) *fabricNet {
 	t.Helper()
-	network, err := devnet.Init(filepath.Join(t.TempDir(), "net"), devnet.Options{})
+	network, err := devnet.Init(filepath.Join(t.TempDir(), "net"), devnet.Options{Orgs: fabricOrgs})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	nd, err := node.Start(ctx, node.Config{Dir: network.Dir, Listen: "127.0.0.1:0"})

@@ -223,6 +223,26 @@ func traceOf(ctx context.Context, t *testing.T, c *client.Contract, shipmentID s
 	return page
 }
 
+// traceAll reads every page of a shipment's trace.
+func traceAll(ctx context.Context, t *testing.T, c *client.Contract, shipmentID string) []schemas.TraceItem {
+	t.Helper()
+	var items []schemas.TraceItem
+	bookmark := ""
+	for range 1000 {
+		raw, err := evaluate(ctx, c, "Trace", shipmentID, "1000", bookmark)
+		require.NoError(t, err, errMessage(err))
+		var page schemas.Page[schemas.TraceItem]
+		require.NoError(t, json.Unmarshal(raw, &page))
+		items = append(items, page.Items...)
+		if page.Bookmark == "" {
+			return items
+		}
+		bookmark = page.Bookmark
+	}
+	t.Fatalf("the trace of %s does not end", shipmentID)
+	return nil
+}
+
 // endorsingMSPs reads the committed transaction back through the peer's
 // query system chaincode and lists the MSP IDs of its endorsers.
 func endorsingMSPs(ctx context.Context, t *testing.T, n *fabricNet, txID string) []string {
