@@ -41,6 +41,13 @@ type BaselineConfig struct {
 	SignalRate float64 `json:"signal_rate"`
 	// ReviewRisk is the risk at the review threshold, 1 - ReviewThreshold/100.
 	ReviewRisk float64 `json:"review_risk"`
+	// VolumeWindowDays is the trailing window, ending on a declaration's
+	// day, over which declarations of one importer and HS code are counted.
+	VolumeWindowDays int `json:"volume_window_days"`
+	// VolumeMinCount is the fewest declarations of one importer and HS
+	// code in the window (the declaration itself included) that can count
+	// as a spike.
+	VolumeMinCount int `json:"volume_min_count"`
 }
 
 // DefaultHighRiskCountries are the jurisdictions under the FATF call for
@@ -61,6 +68,8 @@ func DefaultBaselineConfig() BaselineConfig {
 		AlertRate:         0.01,
 		SignalRate:        0.02,
 		ReviewRisk:        1 - DefaultReviewThreshold/100.0,
+		VolumeWindowDays:  30,
+		VolumeMinCount:    3,
 	}
 }
 
@@ -82,6 +91,10 @@ func (c BaselineConfig) validate() error {
 		return fmt.Errorf("%w: review risk %g must be in (0, 1)", ErrBadConfig, c.ReviewRisk)
 	case c.NewConsigneeRisk < 0 || c.NewConsigneeRisk > 1:
 		return fmt.Errorf("%w: new consignee risk %g must be in [0, 1]", ErrBadConfig, c.NewConsigneeRisk)
+	case c.VolumeWindowDays < 1:
+		return fmt.Errorf("%w: volume window %d days must be at least 1", ErrBadConfig, c.VolumeWindowDays)
+	case c.VolumeMinCount < 2:
+		return fmt.Errorf("%w: volume min count %d must be at least 2", ErrBadConfig, c.VolumeMinCount)
 	}
 	for _, cc := range c.HighRiskCountries {
 		if len(cc) != 2 || strings.ToUpper(cc) != cc {
@@ -145,6 +158,8 @@ type baseline struct {
 	// origin indicators per tax type.
 	TaxTypeOrigins    map[string]counter `json:"tax_type_origins"`
 	TaxTypeIndicators map[string]counter `json:"tax_type_indicators"`
+	// Volume holds the declarations per importer and HS code by day.
+	Volume *volumeHistory `json:"volume"`
 	// Calibration holds, per signal family, the sorted raw strengths seen
 	// on CalibrationRows held-out ordinary declarations.
 	Calibration     map[string][]float64 `json:"calibration,omitempty"`
@@ -199,6 +214,7 @@ func fitHistory(rows []Declaration, cfg BaselineConfig) *baseline {
 		OriginCounts:      counter{},
 		TaxKeyCounts:      counter{},
 		Rows:              len(rows),
+		Volume:            fitVolume(rows, cfg.VolumeWindowDays),
 	}
 	values := map[string]map[string][]float64{}
 	for _, c := range unitValueContexts {
@@ -291,8 +307,9 @@ func surpriseOfNew(c counter) (float64, int) {
 }
 
 // signals returns every raw signal that fires for d. A signal's Weight is its
-// raw strength in [0, 1], before calibration.
-func (b *baseline) signals(d *Declaration, withText bool) []Reason {
+// raw strength in [0, 1], before calibration. recent holds the declarations
+// observed since the history (nil for none); the volume detector counts them.
+func (b *baseline) signals(d *Declaration, withText bool, recent *volumeLog) []Reason {
 	cfg := b.Config
 	var reasons []Reason
 	add := func(code string, s float64, text func() string) {
@@ -372,6 +389,8 @@ func (b *baseline) signals(d *Declaration, withText bool) []Reason {
 			})
 		}
 	}
+	// HS-code volume spike for an importer (volume.go).
+	b.Volume.volumeSignals(d, recent, cfg.VolumeMinCount, add)
 	// New consignee from a high-risk country.
 	if b.ImporterChapters[d.Importer] == nil {
 		for _, cc := range []string{d.Origin, d.Departure} {
@@ -491,11 +510,20 @@ func fitBaselines(rows []Declaration, cfg BaselineConfig) *baseline {
 	}
 	h := fitHistory(older, cfg)
 	b.Calibration = map[string][]float64{}
-	for _, i := range order[cut:] {
-		for f, s := range familyStrengths(h.signals(&rows[i], false)) {
-			b.Calibration[f] = append(b.Calibration[f], s)
+	// The newest rows are judged as a stream, as scoring will judge them:
+	// each day's declarations join the volume windows before that day is
+	// judged.
+	recent := newVolumeLog()
+	eachDay(rows, order[cut:], func(day []int) {
+		for _, i := range day {
+			h.Volume.observe(recent, &rows[i])
 		}
-	}
+		for _, i := range day {
+			for f, s := range familyStrengths(h.signals(&rows[i], false, recent)) {
+				b.Calibration[f] = append(b.Calibration[f], s)
+			}
+		}
+	})
 	for _, v := range b.Calibration {
 		slices.Sort(v)
 	}
@@ -519,8 +547,8 @@ func (b *baseline) tail(f string, s float64) float64 {
 // shares multiply (the families are treated as independent) into the
 // chance p that an ordinary declaration looks this unusual, and the risk is
 // 1 - p^c with c chosen so that p = AlertRate gives the review risk.
-func (b *baseline) judge(d *Declaration, withText bool) (float64, []Reason) {
-	reasons := b.signals(d, withText)
+func (b *baseline) judge(d *Declaration, withText bool, recent *volumeLog) (float64, []Reason) {
+	reasons := b.signals(d, withText, recent)
 	best := familyStrengths(reasons)
 	tails := map[string]float64{}
 	fams := make([]string, 0, len(best))

@@ -55,6 +55,22 @@ func BenchmarkReadAndScore(b *testing.B) {
 	reportRate(b, rows)
 }
 
+// BenchmarkReadAndScoreAll scores the file as one stream in date order,
+// as eval and score do, so that the volume windows count earlier rows.
+func BenchmarkReadAndScoreAll(b *testing.B) {
+	m, path := benchModel(b)
+	var rows int
+	for b.Loop() {
+		d, err := ReadCSVFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = m.ScoreAll(d)
+		rows = len(d)
+	}
+	reportRate(b, rows)
+}
+
 func BenchmarkReadAndExplain(b *testing.B) {
 	m, path := benchModel(b)
 	var rows int

@@ -8,6 +8,8 @@
 //     outcomes and work from the first week of data: the median and MAD of
 //     the log unit value per HS6 code, per HS6 code and origin, and per
 //     seller; an HS chapter new to an importer that kept to one chapter;
+//     a volume spike of an HS6 code or heading for an importer, against its
+//     own earlier rate (volume.go);
 //     a country-of-origin switch for a seller that kept to one origin;
 //     a consignee never seen before that imports from a configurable list
 //     of high-risk countries; and tax rates, tax types, origins and origin
@@ -21,6 +23,11 @@
 //     out-of-fold, smoothed target encodings of the categorical fields and
 //     their combinations, computed from training labels only. The model
 //     keeps the full-training encodings to score new declarations.
+//
+// The volume detector counts the declarations scored before the one it
+// judges, so whole files and live feeds are scored as a [Stream] in date
+// order ([Model.ScoreAll], [Model.NewStream]); a declaration is never judged
+// on declarations dated after it.
 //
 // [Model.Score] turns both into one compliance score from 0 to 100 and, for
 // a declaration that needs review, the top reasons in words an officer

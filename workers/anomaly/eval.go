@@ -32,7 +32,8 @@ type EvalReport struct {
 // Eval trains on trainPath (with validPath, if not empty, for early
 // stopping), scores testPath and measures the ranking against the test
 // file's Fraud labels. With unsupervised set, the training labels are
-// ignored and only the baselines are fitted.
+// ignored and only the baselines are fitted. The test file is scored as one
+// stream in date order (see [Model.ScoreAll]).
 func Eval(trainPath, validPath, testPath string, unsupervised bool) (*EvalReport, error) {
 	cfg := DefaultConfig()
 	cfg.Unsupervised = unsupervised
@@ -73,8 +74,7 @@ func (m *Model) evaluate(test []Declaration, trainRows, validRows int, elapsed t
 	risk := make([]float64, len(test))
 	labels := make([]bool, len(test))
 	flagged, pos := 0, 0
-	for i := range test {
-		r := m.Score(&test[i])
+	for i, r := range m.ScoreAll(test) {
 		risk[i] = r.Risk
 		labels[i] = test[i].Fraud
 		if r.Review {
@@ -118,8 +118,9 @@ func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
 
 // RunEval implements `aeoledger anomaly eval --train FILE [--valid FILE]
-// --test FILE [--unsupervised] [--json] [--seed N]`. It writes the report to
-// stdout as JSON with --json, as text otherwise. Usage errors are *[FlagError].
+// --test FILE [--unsupervised] [--json] [--seed N] [--rounds N]`. It writes
+// the report to stdout as JSON with --json, as text otherwise. Usage errors
+// are *[FlagError].
 func RunEval(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("anomaly eval", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -129,6 +130,7 @@ func RunEval(args []string, stdout io.Writer) error {
 	unsup := fs.Bool("unsupervised", false, "ignore the training labels: baselines only")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	seed := fs.Uint64("seed", DefaultBoostConfig().Seed, "random seed for row and feature sampling")
+	rounds := fs.Int("rounds", DefaultBoostConfig().Rounds, "maximum number of trees")
 	if err := fs.Parse(args); err != nil {
 		return &FlagError{Err: fmt.Errorf("parsing eval flags: %w", err)}
 	}
@@ -141,6 +143,7 @@ func RunEval(args []string, stdout io.Writer) error {
 	cfg := DefaultConfig()
 	cfg.Unsupervised = *unsup
 	cfg.Boost.Seed = *seed
+	cfg.Boost.Rounds = *rounds
 	rep, err := EvalWithConfig(*train, *valid, *test, cfg)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ func TestEvalMeetsTheIssueTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on the full customs data; skipped under -short")
 	}
+	t.Parallel()
 	dir := customsDir(t)
 	var out bytes.Buffer
 	args := []string{"--train", filepath.Join(dir, "train.csv"), "--valid", filepath.Join(dir, "valid.csv"),
@@ -106,6 +107,7 @@ func TestRunEvalRejectsBadUsage(t *testing.T) {
 }
 
 func TestRunEvalPrintsTextAndJSON(t *testing.T) {
+	t.Parallel()
 	train, test := sampleData(t)
 	tmp := t.TempDir()
 	write := func(name string, rows []Declaration) string {
@@ -134,8 +136,8 @@ func TestRunEvalPrintsTextAndJSON(t *testing.T) {
 	}{
 		{"unsupervised text report", []string{"--train", trainPath, "--test", testPath, "--unsupervised"},
 			[]string{"unsupervised model, trained on 2000 declarations, tested on 500", "inspect top 20%: precision"}},
-		{"supervised JSON report", []string{"--train", trainPath, "--test", testPath, "--json", "--seed", "4"},
-			[]string{`"mode": "supervised"`, `"precision_at": {`, `"recall_at": {`, `"20":`, `"auc": 0.`}},
+		{"supervised JSON report", []string{"--train", trainPath, "--test", testPath, "--json", "--seed", "4", "--rounds", "20"},
+			[]string{`"mode": "supervised"`, `"trees": 20`, `"precision_at": {`, `"recall_at": {`, `"20":`, `"auc": 0.`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,7 +65,8 @@ type Model struct {
 	Baselines *baseline `json:"baselines"`
 }
 
-const modelVersion = 1
+// modelVersion 2 added the volume history.
+const modelVersion = 2
 
 // Supervised reports whether the model has trees trained on labels.
 func (m *Model) Supervised() bool { return m.Booster != nil }
@@ -168,26 +169,29 @@ func (m *Model) combine(sup, unsup float64) float64 {
 	return 1 - (1-sup)*(1-w*unsup)
 }
 
-// Score judges one declaration. It does not change the model and is safe to
-// call from several goroutines.
+// Score judges one declaration against the training history alone: its
+// volume window holds only training declarations (and d). Use a [Stream] or
+// [Model.ScoreAll] to count the declarations scored before it as well.
+// Score does not change the model and is safe to call from several
+// goroutines.
 func (m *Model) Score(d *Declaration) Result {
-	return m.score(d, false)
+	return m.score(d, false, nil)
 }
 
-// Explain judges one declaration and returns up to five reasons, including
-// those below the review threshold.
+// Explain judges one declaration like [Model.Score] and returns up to five
+// reasons, including those below the review threshold.
 func (m *Model) Explain(d *Declaration) Result {
-	return m.score(d, true)
+	return m.score(d, true, nil)
 }
 
-func (m *Model) score(d *Declaration, explain bool) Result {
+func (m *Model) score(d *Declaration, explain bool, recent *volumeLog) Result {
 	sup := math.NaN()
 	var x []float64
 	if m.Supervised() {
 		x = make([]float64, len(m.Features))
 		sup = m.supervisedRisk(d, x)
 	}
-	unsup, _ := m.Baselines.judge(d, false)
+	unsup, _ := m.Baselines.judge(d, false, recent)
 	risk := m.combine(sup, unsup)
 	score := math.Round(1000*(1-risk)) / 10
 	r := Result{
@@ -199,7 +203,7 @@ func (m *Model) score(d *Declaration, explain bool) Result {
 		Review:           score < m.Config.ReviewThreshold,
 	}
 	if r.Review || explain {
-		_, reasons := m.Baselines.judge(d, true)
+		_, reasons := m.Baselines.judge(d, true, recent)
 		if m.Supervised() {
 			reasons = append(reasons, m.supervisedReasons(d, x, sup)...)
 		}

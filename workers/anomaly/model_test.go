@@ -6,35 +6,40 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
 
 var (
-	sampleOnce          sync.Once
-	sampleTrain, sample []Declaration
-	sampleErr           error
+	dataOnce            sync.Once
+	fullTrain, fullTest []Declaration
+	dataErr             error
 )
+
+// fullData reads train.csv and valid.csv once per test binary. Callers must
+// not change the rows.
+func fullData(t testing.TB) (train, valid []Declaration) {
+	t.Helper()
+	dir := customsDir(t)
+	dataOnce.Do(func() {
+		if fullTrain, dataErr = ReadCSVFile(filepath.Join(dir, "train.csv")); dataErr != nil {
+			return
+		}
+		fullTest, dataErr = ReadCSVFile(filepath.Join(dir, "valid.csv"))
+	})
+	if dataErr != nil {
+		t.Fatal(dataErr)
+	}
+	return fullTrain, fullTest
+}
 
 // sampleData is a slice of the real customs data: the first 6,000 training
 // declarations to train on and 1,500 validation declarations to score.
 func sampleData(t testing.TB) (train, test []Declaration) {
 	t.Helper()
-	dir := customsDir(t)
-	sampleOnce.Do(func() {
-		var all, valid []Declaration
-		if all, sampleErr = ReadCSVFile(filepath.Join(dir, "train.csv")); sampleErr != nil {
-			return
-		}
-		if valid, sampleErr = ReadCSVFile(filepath.Join(dir, "valid.csv")); sampleErr != nil {
-			return
-		}
-		sampleTrain, sample = all[:6000], valid[:1500]
-	})
-	if sampleErr != nil {
-		t.Fatal(sampleErr)
-	}
-	return sampleTrain, sample
+	all, valid := fullData(t)
+	return all[:6000:6000], valid[:1500:1500]
 }
 
 func quickConfig(seed uint64) Config {
@@ -42,6 +47,41 @@ func quickConfig(seed uint64) Config {
 	cfg.Boost.Rounds = 60
 	cfg.Boost.Seed = seed
 	return cfg
+}
+
+// smallConfig is for tests of determinism and persistence, which need real
+// trees, not good ones.
+func smallConfig(seed uint64) Config {
+	cfg := DefaultConfig()
+	cfg.Boost.Rounds = 15
+	cfg.Boost.Seed = seed
+	return cfg
+}
+
+var (
+	quickOnce           sync.Once
+	quickSup, quickUnsu *Model
+	quickErr            error
+)
+
+// quickModels trains, once per test binary, a supervised model with
+// quickConfig(1) and an unsupervised one on the sample's training rows.
+// Callers must not change them.
+func quickModels(t testing.TB) (supervised, unsupervised *Model) {
+	t.Helper()
+	train, _ := sampleData(t)
+	quickOnce.Do(func() {
+		if quickSup, quickErr = Train(train, quickConfig(1)); quickErr != nil {
+			return
+		}
+		cfg := quickConfig(1)
+		cfg.Unsupervised = true
+		quickUnsu, quickErr = Train(train, cfg)
+	})
+	if quickErr != nil {
+		t.Fatal(quickErr)
+	}
+	return quickSup, quickUnsu
 }
 
 func scores(m *Model, rows []Declaration) []Result {
@@ -67,16 +107,18 @@ func sameResults(t *testing.T, a, b []Result) {
 }
 
 func TestTrainingIsDeterministicForASeed(t *testing.T) {
-	train, test := sampleData(t)
-	a, err := Train(train, quickConfig(7))
+	t.Parallel()
+	all, valid := sampleData(t)
+	train, test := all[:2000], valid[:500]
+	a, err := Train(train, smallConfig(7))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Train(train, quickConfig(7))
+	b, err := Train(train, smallConfig(7))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Train(train, quickConfig(8))
+	c, err := Train(train, smallConfig(8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,20 +137,17 @@ func TestTrainingIsDeterministicForASeed(t *testing.T) {
 }
 
 func TestSaveLoadRoundTripGivesIdenticalScores(t *testing.T) {
-	train, test := sampleData(t)
+	t.Parallel()
+	_, test := sampleData(t)
+	sup, unsup := quickModels(t)
 	for _, tc := range []struct {
 		name         string
+		model        *Model
 		unsupervised bool
-	}{{"a supervised model", false}, {"an unsupervised model", true}} {
+	}{{"a supervised model", sup, false}, {"an unsupervised model", unsup, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := quickConfig(3)
-			cfg.Unsupervised = tc.unsupervised
-			m, err := Train(train, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
 			path := filepath.Join(t.TempDir(), "model.json.gz")
-			if err := m.Save(path); err != nil {
+			if err := tc.model.Save(path); err != nil {
 				t.Fatal(err)
 			}
 			loaded, err := Load(path)
@@ -118,17 +157,15 @@ func TestSaveLoadRoundTripGivesIdenticalScores(t *testing.T) {
 			if loaded.Supervised() != !tc.unsupervised {
 				t.Fatalf("loaded model supervised = %v", loaded.Supervised())
 			}
-			sameResults(t, scores(m, test), scores(loaded, test))
+			sameResults(t, scores(tc.model, test), scores(loaded, test))
+			sameResults(t, tc.model.ExplainAll(test), loaded.ExplainAll(test))
 		})
 	}
 }
 
 func TestLoadRejectsFilesThatAreNotModels(t *testing.T) {
-	train, _ := sampleData(t)
-	m, err := Train(train[:1000], quickConfig(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	m, _ := quickModels(t)
 	var good bytes.Buffer
 	if err := m.Write(&good); err != nil {
 		t.Fatal(err)
@@ -143,13 +180,23 @@ func TestLoadRejectsFilesThatAreNotModels(t *testing.T) {
 	if err := broken.Write(&loop); err != nil {
 		t.Fatal(err)
 	}
+	noVolume := *m
+	bl := *m.Baselines
+	bl.Volume = nil
+	noVolume.Baselines = &bl
+	var missing bytes.Buffer
+	if err := noVolume.Write(&missing); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		data []byte
+		want string
 	}{
-		{"plain text is not a model", []byte("hello")},
-		{"a truncated model is refused", good.Bytes()[:good.Len()/2]},
-		{"a tree that loops is refused", loop.Bytes()},
+		{"plain text is not a model", []byte("hello"), "not gzip"},
+		{"a truncated model is refused", good.Bytes()[:good.Len()/2], "decoding"},
+		{"a tree that loops is refused", loop.Bytes(), "tree 0: node 0 has bad children"},
+		{"a model without its volume history is refused", missing.Bytes(), "volume history: missing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,8 +205,8 @@ func TestLoadRejectsFilesThatAreNotModels(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := Load(path)
-			if m != nil || !errors.Is(err, ErrBadModel) {
-				t.Fatalf("got %v, %v; want ErrBadModel", m, err)
+			if m != nil || !errors.Is(err, ErrBadModel) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, %v; want ErrBadModel saying %q", m, err, tc.want)
 			}
 		})
 	}
@@ -184,6 +231,8 @@ func TestTrainRejectsBadSettingsAndData(t *testing.T) {
 		{"a learning rate above one is refused", train[:300], func(c *Config) { c.Boost.LearningRate = 2 }, "bad anomaly configuration: learning rate 2 must be in (0, 1]", ErrBadConfig},
 		{"one fold is refused", train[:300], func(c *Config) { c.Folds = 1 }, "bad anomaly configuration: folds 1 must be at least 2", ErrBadConfig},
 		{"a lower-case country code is refused", train[:300], func(c *Config) { c.Baselines.HighRiskCountries = []string{"ir"} }, `bad anomaly configuration: high-risk country "ir" must be an ISO 3166-1 alpha-2 code`, ErrBadConfig},
+		{"a volume window of no days is refused", train[:300], func(c *Config) { c.Baselines.VolumeWindowDays = 0 }, "bad anomaly configuration: volume window 0 days must be at least 1", ErrBadConfig},
+		{"a volume spike of one declaration is refused", train[:300], func(c *Config) { c.Baselines.VolumeMinCount = 1 }, "bad anomaly configuration: volume min count 1 must be at least 2", ErrBadConfig},
 		{"no rows are refused", nil, func(*Config) {}, "bad declaration input: no training declarations", ErrBadInput},
 		{"an unlabelled row is refused for supervised training", unlabelled, func(*Config) {}, "bad declaration input: training declaration " + unlabelled[5].ID + " has no Fraud label; use unsupervised training", ErrBadInput},
 		{"labels of one class cannot train trees", allClean, func(*Config) {}, "training trees: bad declaration input: the Fraud labels are all false; training needs both outcomes", ErrBadInput},
@@ -201,11 +250,9 @@ func TestTrainRejectsBadSettingsAndData(t *testing.T) {
 }
 
 func TestScoreIsAComplianceScoreWithReasonsForReview(t *testing.T) {
-	train, test := sampleData(t)
-	m, err := Train(train, quickConfig(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	_, test := sampleData(t)
+	m, _ := quickModels(t)
 	reviewed := 0
 	for i := range test {
 		r := m.Score(&test[i])

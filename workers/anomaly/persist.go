@@ -79,6 +79,9 @@ func Read(r io.Reader) (*Model, error) {
 	if m.Baselines == nil {
 		return nil, fmt.Errorf("%w: no baselines", ErrBadModel)
 	}
+	if err := m.Baselines.Volume.check(); err != nil {
+		return nil, fmt.Errorf("%w: volume history: %v", ErrBadModel, err)
+	}
 	if m.Booster != nil {
 		if m.Encoder == nil || !slices.Equal(m.Features, featureNames()) || len(m.Encoder.Stats) != len(targetKeys) {
 			return nil, fmt.Errorf("%w: its features do not match this version of the scorer", ErrBadModel)

@@ -27,8 +27,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // RunTrain implements `aeoledger anomaly train --train FILE [--valid FILE]
-// [--unsupervised] [--seed N] --model OUT`: it trains and saves the model,
-// then prints one line about it. Usage errors are *[FlagError].
+// [--unsupervised] [--seed N] [--rounds N] --model OUT`: it trains and saves
+// the model, then prints one line about it. Usage errors are *[FlagError].
 func RunTrain(args []string, stdout io.Writer) error {
 	fs := newFlags("anomaly train")
 	train := fs.String("train", "", "training CSV (customs format)")
@@ -36,6 +36,7 @@ func RunTrain(args []string, stdout io.Writer) error {
 	out := fs.String("model", "", "file to write the model to")
 	unsup := fs.Bool("unsupervised", false, "ignore the labels: baselines only")
 	seed := fs.Uint64("seed", DefaultBoostConfig().Seed, "random seed")
+	rounds := fs.Int("rounds", DefaultBoostConfig().Rounds, "maximum number of trees")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,6 +50,7 @@ func RunTrain(args []string, stdout io.Writer) error {
 	cfg := DefaultConfig()
 	cfg.Unsupervised = *unsup
 	cfg.Boost.Seed = *seed
+	cfg.Boost.Rounds = *rounds
 	var validRows []Declaration
 	if *valid != "" && !*unsup {
 		if validRows, err = ReadCSVFile(*valid); err != nil {
@@ -73,7 +75,8 @@ func RunTrain(args []string, stdout io.Writer) error {
 }
 
 // RunScore implements `aeoledger anomaly score --model FILE --input FILE
-// [--json] [--all]`: it prints the declarations scored below the review
+// [--json] [--all]`: it scores the file as one stream in date order (see
+// [Model.ScoreAll]) and prints the declarations scored below the review
 // threshold (every declaration with --all), riskiest first, as a table or
 // as a JSON array of [Result].
 func RunScore(args []string, stdout io.Writer) error {
@@ -98,8 +101,7 @@ func RunScore(args []string, stdout io.Writer) error {
 	}
 	results := make([]Result, 0, len(rows))
 	risks := make([]float64, 0, len(rows))
-	for i := range rows {
-		r := m.Score(&rows[i])
+	for _, r := range m.ScoreAll(rows) {
 		if r.Review || *all {
 			results = append(results, r)
 			risks = append(risks, r.Risk)
@@ -131,7 +133,8 @@ func RunScore(args []string, stdout io.Writer) error {
 
 // RunExplain implements `aeoledger anomaly explain --model FILE --input FILE
 // --id DECLARATION`: it prints the declaration's [Result] with up to five
-// reasons as JSON.
+// reasons as JSON, judged as score judges it: after every declaration of
+// the file dated on or before its day.
 func RunExplain(args []string, stdout io.Writer) error {
 	fs := newFlags("anomaly explain")
 	modelPath := fs.String("model", "", "model file written by anomaly train")
@@ -155,7 +158,15 @@ func RunExplain(args []string, stdout io.Writer) error {
 		if rows[i].ID != *id {
 			continue
 		}
-		r := m.Explain(&rows[i])
+		// Judge it as score does: after every declaration in the file
+		// dated on or before its day.
+		s := m.NewStream()
+		for j := range rows {
+			if j != i && dayOf(rows[j].Date) <= dayOf(rows[i].Date) {
+				s.Observe(&rows[j])
+			}
+		}
+		r := s.Explain(&rows[i])
 		if math.IsNaN(r.Risk) {
 			return fmt.Errorf("explaining %s: the model gave no risk", *id)
 		}

@@ -32,6 +32,7 @@ func writeCSV(t *testing.T, path string, rows []Declaration) string {
 }
 
 func TestTrainScoreExplainCommandsWorkTogether(t *testing.T) {
+	t.Parallel()
 	train, test := sampleData(t)
 	tmp := t.TempDir()
 	trainPath := writeCSV(t, filepath.Join(tmp, "train.csv"), train[:2000])
@@ -39,10 +40,10 @@ func TestTrainScoreExplainCommandsWorkTogether(t *testing.T) {
 	modelPath := filepath.Join(tmp, "model.json.gz")
 
 	var out bytes.Buffer
-	if err := RunTrain([]string{"--train", trainPath, "--model", modelPath}, &out); err != nil {
+	if err := RunTrain([]string{"--train", trainPath, "--model", modelPath, "--rounds", "40"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out.String(), "trained a supervised (") || !strings.Contains(out.String(), "on 2000 declarations; saved to "+modelPath) {
+	if !strings.HasPrefix(out.String(), "trained a supervised (40 trees) model on 2000 declarations; saved to "+modelPath) {
 		t.Errorf("train printed %q", out.String())
 	}
 
@@ -101,6 +102,8 @@ func TestCommandsRejectBadUsage(t *testing.T) {
 		{"train needs --model", RunTrain, []string{"--train", csvPath}, "--train and --model are required", true, nil},
 		{"train on one declaration cannot learn both outcomes", RunTrain, []string{"--train", csvPath, "--model", modelOut},
 			"training: training trees: bad declaration input: the Fraud labels are all true; training needs both outcomes", false, ErrBadInput},
+		{"train refuses zero trees", RunTrain, []string{"--train", csvPath, "--model", modelOut, "--rounds", "0"},
+			"training: bad anomaly configuration: rounds 0 must be positive", false, ErrBadConfig},
 		{"score needs --input", RunScore, []string{"--model", notModel}, "--model and --input are required", true, nil},
 		{"score refuses a file that is not a model", RunScore, []string{"--model", notModel, "--input", csvPath},
 			"loading model " + notModel + ": bad anomaly model file: not gzip: gzip: invalid header", false, ErrBadModel},
