@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,10 +30,16 @@ var RoleMatrix = map[string][]string{
 // RecordTouchpoint records a signed touchpoint after the seven checks of
 // API.md, and any incident it raises, in one transaction.
 func (c *Contract) RecordTouchpoint(ctx contractapi.TransactionContextInterface, recordJSON string) (string, error) {
-	return respond(c.recordTouchpoint(ctx, recordJSON))
+	raw, err := c.recordTouchpoint(ctx, recordJSON)
+	if err != nil {
+		return "", coded(err)
+	}
+	return string(raw), nil
 }
 
-func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface, recordJSON string) (*schemas.RecordResult, error) {
+// recordTouchpoint returns the JSON of the RecordResult, which is both the
+// event payload and the transaction's result (encoded once for both).
+func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface, recordJSON string) ([]byte, error) {
 	t, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +149,14 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 			return nil, err
 		}
 	}
-	return result, t.emit(EventTouchpoint, result)
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return nil, fmt.Errorf("encoding event: %w", err)
+	}
+	if err := t.stub.SetEvent(EventTouchpoint, raw); err != nil {
+		return nil, fmt.Errorf("setting event: %w", err)
+	}
+	return raw, nil
 }
 
 // mayRecord applies the role-to-type matrix.

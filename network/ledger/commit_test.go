@@ -293,11 +293,43 @@ func TestOrderRefusesBadEnvelopes(t *testing.T) {
 			if err == nil || !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want prefix %q", err, tc.want)
 			}
+			// OrderParsed refuses what parses but is not for this orderer
+			// (or no transaction at all) with the same error.
+			var tx *Tx
+			var parseErr error
+			if tc.env != nil {
+				tx, parseErr = ParseEnvelope(tc.env)
+			}
+			if parseErr == nil {
+				err := h.l.OrderParsed(t.Context(), tx)
+				if err == nil || !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("OrderParsed err = %v, want prefix %q", err, tc.want)
+				}
+			}
 			time.Sleep(3 * h.opts.BatchTimeout)
 			if h.l.Height() != 1 {
 				t.Fatalf("height = %d, want 1 (genesis only)", h.l.Height())
 			}
 		})
+	}
+}
+
+func TestOrderParsedCommitsAParsedEnvelope(t *testing.T) {
+	h := newHarness(t, nil)
+	res, sp := h.simulate("put", "k", "v")
+	tx, err := ParseEnvelope(h.envelope(res, sp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.l.OrderParsed(t.Context(), tx); err != nil {
+		t.Fatalf("OrderParsed: %v", err)
+	}
+	blk, code, err := h.l.WaitForTx(t.Context(), tx.TxID)
+	if err != nil || code != peer.TxValidationCode_VALID || blk != 1 {
+		t.Fatalf("commit = block %d, %s, %v; want block 1, VALID", blk, code, err)
+	}
+	if got := h.query("get", "k"); got != "v" {
+		t.Fatalf("k = %q, want v", got)
 	}
 }
 

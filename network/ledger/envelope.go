@@ -34,12 +34,14 @@ type Tx struct {
 	ChaincodeProposalPayload []byte
 	// ProposalResponsePayload is what every endorser signed.
 	ProposalResponsePayload []byte
-	Endorsements            []*peer.Endorsement
-	ChaincodeID             *peer.ChaincodeID
-	Response                *peer.Response
-	Event                   *peer.ChaincodeEvent // nil if none was set
-	RWSet                   *rwset.TxReadWriteSet
-	NsRWSets                []NsRWSet
+	// ProposalHash is the proposal hash inside ProposalResponsePayload.
+	ProposalHash []byte
+	Endorsements []*peer.Endorsement
+	ChaincodeID  *peer.ChaincodeID
+	Response     *peer.Response
+	Event        *peer.ChaincodeEvent // nil if none was set
+	RWSet        *rwset.TxReadWriteSet
+	NsRWSets     []NsRWSet
 }
 
 // NsRWSet is one namespace's decoded read/write set.
@@ -129,6 +131,7 @@ func (tx *Tx) parseEndorserTx() error {
 	if err := proto.Unmarshal(tx.ProposalResponsePayload, prp); err != nil {
 		return fmt.Errorf("parsing proposal response payload: %w: %w", ErrInvalid, err)
 	}
+	tx.ProposalHash = prp.GetProposalHash()
 	act := &peer.ChaincodeAction{}
 	if err := proto.Unmarshal(prp.GetExtension(), act); err != nil {
 		return fmt.Errorf("parsing chaincode action: %w: %w", ErrInvalid, err)

@@ -21,7 +21,11 @@ func newOrderedTx(env *common.Envelope) (*orderedTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
+	return orderedFromParsed(tx)
+}
+
+func orderedFromParsed(tx *Tx) (*orderedTx, error) {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(tx.Envelope)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling envelope: %w", err)
 	}
@@ -40,6 +44,25 @@ func (l *Ledger) Order(ctx context.Context, env *common.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("ordering transaction: %w", err)
 	}
+	return l.order(ctx, otx)
+}
+
+// OrderParsed is Order for an envelope the caller has already taken apart
+// with ParseEnvelope (the gateway's Submit does, to check the creator's
+// signature), so that it is not parsed twice. tx must not be changed
+// afterwards. Errors as for Order.
+func (l *Ledger) OrderParsed(ctx context.Context, tx *Tx) error {
+	if tx == nil || tx.Envelope == nil {
+		return fmt.Errorf("ordering transaction: %w", invalid("envelope", "<nil>", "must not be nil"))
+	}
+	otx, err := orderedFromParsed(tx)
+	if err != nil {
+		return fmt.Errorf("ordering transaction: %w", err)
+	}
+	return l.order(ctx, otx)
+}
+
+func (l *Ledger) order(ctx context.Context, otx *orderedTx) error {
 	switch {
 	case otx.tx.Type != common.HeaderType_ENDORSER_TRANSACTION:
 		return fmt.Errorf("ordering transaction: %w", invalid("channel_header.type", otx.tx.Type.String(), "must be ENDORSER_TRANSACTION"))

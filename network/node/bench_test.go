@@ -8,7 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -183,7 +185,7 @@ func BenchmarkSignatureWorkPerTouchpoint(b *testing.B) {
 // achieved rate as a fraction of the bound GOMAXPROCS / signature work.
 func BenchmarkCommittedTouchpoints(b *testing.B) {
 	n := newNetwork(b)
-	nd, err := node.Start(context.Background(), node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", BatchTimeout: 5 * time.Millisecond})
+	nd, err := node.Start(context.Background(), node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", BatchTimeout: benchBatchTimeout, GCPercent: benchGCPercent})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = nd.Stop(context.Background()) })
 	f := newTouchpointFixture(b, n, nd.Addr())
@@ -193,12 +195,31 @@ func BenchmarkCommittedTouchpoints(b *testing.B) {
 	})
 }
 
+// benchGCPercent is the GC setting the throughput benchmarks run the node
+// with, as `aeoledger node` would (BENCH_GC_PERCENT overrides it; 0 keeps
+// the Go default of 100).
+var benchGCPercent = func() int {
+	if v, err := strconv.Atoi(os.Getenv("BENCH_GC_PERCENT")); err == nil {
+		return v
+	}
+	return node.RecommendedGCPercent
+}()
+
+// benchBatchTimeout is the block-cutting timeout of the benchmark's node
+// (BENCH_BATCH_TIMEOUT overrides it, to study block size against CPU).
+var benchBatchTimeout = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("BENCH_BATCH_TIMEOUT")); err == nil {
+		return d
+	}
+	return 5 * time.Millisecond
+}()
+
 // BenchmarkCommittedKeyWrites is the same pipeline with a chaincode that
 // only writes one key: the node's and the client's own cost without the
 // contract's.
 func BenchmarkCommittedKeyWrites(b *testing.B) {
 	n := newNetwork(b)
-	nd, err := node.Start(context.Background(), node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", BatchTimeout: 5 * time.Millisecond, Chaincode: kvChaincode{}})
+	nd, err := node.Start(context.Background(), node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", BatchTimeout: benchBatchTimeout, GCPercent: benchGCPercent, Chaincode: kvChaincode{}})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = nd.Stop(context.Background()) })
 	var seq atomic.Int64
@@ -208,14 +229,26 @@ func BenchmarkCommittedKeyWrites(b *testing.B) {
 	})
 }
 
-// runSubmitters runs 1, 8 and 32 concurrent submitters of the transactions
-// next builds and reports throughput, latency, CPU and the signature bound.
+// submitterCase is one load shape: how many goroutines submit and how many
+// gRPC connections they share.
+type submitterCase struct{ submitters, conns int }
+
+// submitterCases are the shapes every throughput benchmark runs. With one
+// connection the submitters share it the way goroutines share one
+// aeoledger client (client.Client holds one gRPC connection); the last case
+// gives every submitter its own connection, like 32 separate client
+// processes.
+var submitterCases = []submitterCase{{1, 1}, {8, 1}, {32, 1}, {32, 32}}
+
+// runSubmitters runs each submitterCase with the transactions next builds
+// and reports throughput, latency, CPU and the signature bound.
 func runSubmitters(b *testing.B, nd *node.Node, next func(submitter int) (fn string, args []string, err error)) {
 	w := newSignatureWork(b)
 	net := nd.Network()
-	for _, submitters := range []int{1, 8, 32} {
-		b.Run(fmt.Sprintf("submitters=%d", submitters), func(b *testing.B) {
-			conns := make([]*clientConn, submitters)
+	for _, sc := range submitterCases {
+		submitters := sc.submitters
+		b.Run(fmt.Sprintf("submitters=%d,conns=%d", sc.submitters, sc.conns), func(b *testing.B) {
+			conns := make([]*clientConn, sc.conns)
 			for i := range conns {
 				conns[i] = dial(b, net, nd.Addr(), "CarrierMSP", "user1")
 			}
@@ -234,7 +267,7 @@ func runSubmitters(b *testing.B, nd *node.Node, next func(submitter int) (fn str
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					contract := conns[i].gw.GetNetwork(net.Channel).GetContract(net.Chaincode)
+					contract := conns[i%len(conns)].gw.GetNetwork(net.Channel).GetContract(net.Chaincode)
 					for issued.Add(1) <= int64(b.N) {
 						t0 := time.Now()
 						fn, args, err := next(i)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -44,11 +45,26 @@ type Config struct {
 	// NoSync skips fsync on commit: only for benchmarks, never for data
 	// that matters.
 	NoSync bool
+	// GCPercent, when positive, sets the process's garbage collection
+	// target (runtime/debug.SetGCPercent) while the node runs; Stop puts
+	// the previous value back. Zero leaves it alone. The node's live heap
+	// is small (about 10 MB) and nearly all it allocates is per-transaction
+	// garbage (about 400 KB per touchpoint, client included), so with the
+	// default of 100 it collects several times a second under load: see
+	// RecommendedGCPercent.
+	GCPercent int
 	// Chaincode replaces the aeoledger contract (tests and tools only).
 	Chaincode shim.Chaincode
 	// Logger receives the node's log (default: slog.Default()).
 	Logger *slog.Logger
 }
+
+// RecommendedGCPercent is the GCPercent for a process whose main job is the
+// node (aeoledger node). In BenchmarkCommittedTouchpoints (32 submitters)
+// it made a quarter of the collections (13 instead of 55 in one run), cut
+// the collector's share of the CPU profile from about 9% to about 3%, and
+// raised the peak heap from about 20 MB to about 60 MB.
+const RecommendedGCPercent = 400
 
 // ErrConfig is wrapped by Start's configuration errors.
 var ErrConfig = errors.New("invalid node configuration")
@@ -60,6 +76,7 @@ type Node struct {
 	grpc    *grpc.Server
 	lis     net.Listener
 	log     *slog.Logger
+	prevGC  int // GC percent to restore on Stop; -2 if Start left it alone
 
 	serveErr chan error
 	stopOnce sync.Once
@@ -88,6 +105,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(network.Dir, "data")
+	}
+	if cfg.GCPercent < 0 {
+		return nil, fmt.Errorf("starting node: field=GCPercent value=%d rule=must not be negative: %w", cfg.GCPercent, ErrConfig)
 	}
 	if cfg.Chaincode == nil {
 		cc, err := chaincode.New()
@@ -146,13 +166,28 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		_ = led.Close()
 		return nil, fmt.Errorf("starting node: %w", err)
 	}
+	prevGC := -2 // not changed
+	if cfg.GCPercent > 0 {
+		prevGC = debug.SetGCPercent(cfg.GCPercent)
+	}
 	g := grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(serverTLS)),
 		grpc.MaxRecvMsgSize(100<<20),
 		grpc.MaxSendMsgSize(100<<20),
+		// A pool of long-lived goroutines serves the calls: a fresh goroutine
+		// per call grows its stack through the contract's deep call chain
+		// every time (runtime.morestack was ~3% of the CPU per transaction;
+		// a pooled worker regrows only after a collection shrank its stack).
+		// Calls beyond the pool still get their own goroutine.
+		grpc.NumStreamWorkers(streamWorkers),
+		// Fixed flow-control windows turn off the server's
+		// bandwidth-delay-product pings, which gRPC otherwise sends on busy
+		// connections, one extra write and read each.
+		grpc.InitialWindowSize(flowWindow),
+		grpc.InitialConnWindowSize(flowWindow),
 	)
 	srv.Register(g)
-	n := &Node{network: network, ledger: led, grpc: g, lis: lis, log: cfg.Logger,
+	n := &Node{network: network, ledger: led, grpc: g, lis: lis, log: cfg.Logger, prevGC: prevGC,
 		serveErr: make(chan error, 1), stopped: make(chan struct{})}
 	go func() { n.serveErr <- g.Serve(lis) }()
 	go func() {
@@ -204,6 +239,19 @@ func serverTLSConfig(n *devnet.Network, ids func() []string, roots func(string) 
 	}, nil
 }
 
+// streamWorkers is the size of the gRPC server's goroutine pool. Every
+// submitter holds one worker while its CommitStatus waits for the block, so
+// the pool is sized for tens of concurrent calls, not for the cores. It is
+// not larger because idle workers are handed calls in turn and a collection
+// shrinks the stack of every idle one: with 256 workers runtime.morestack
+// took about twice the profile share it takes with 48.
+const streamWorkers = 64
+
+// flowWindow is the HTTP/2 stream and connection window: 64 times gRPC's
+// 64 KiB default. Larger messages (a full block of 500 touchpoints) still
+// flow, with window updates on the way.
+const flowWindow = 4 << 20
+
 // unaryGrace is how long Stop lets running calls finish before it closes
 // the ledger under the remaining streams.
 const unaryGrace = time.Second
@@ -249,6 +297,9 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 		if err := <-n.serveErr; err != nil && !errors.Is(err, grpc.ErrServerStopped) && n.stopErr == nil {
 			n.stopErr = fmt.Errorf("stopping node: serving: %w", err)
+		}
+		if n.prevGC != -2 {
+			debug.SetGCPercent(n.prevGC)
 		}
 		n.log.Info("embedded peer stopped")
 	})

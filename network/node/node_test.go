@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -131,6 +132,17 @@ func TestStartStopsWhenItsContextEnds(t *testing.T) {
 	require.NoError(t, nd.Stop(context.Background()))
 }
 
+func TestStartSetsTheGCPercentAndStopRestoresIt(t *testing.T) {
+	n := newNetwork(t)
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	nd, err := node.Start(context.Background(), node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", Chaincode: kvChaincode{}, GCPercent: node.RecommendedGCPercent})
+	require.NoError(t, err)
+	require.Equal(t, node.RecommendedGCPercent, debug.SetGCPercent(node.RecommendedGCPercent), "the node runs with its GC percent")
+	require.NoError(t, nd.Stop(context.Background()))
+	require.Equal(t, 100, debug.SetGCPercent(100), "Stop puts the previous GC percent back")
+}
+
 func TestStartRefusesBadConfiguration(t *testing.T) {
 	n := newNetwork(t)
 	cases := []struct {
@@ -141,6 +153,8 @@ func TestStartRefusesBadConfiguration(t *testing.T) {
 		{"a missing network folder is refused", node.Config{}, `starting node: field=Dir value="" rule=must name a dev network folder: invalid node configuration`},
 		{"a non-loopback listen address is refused", node.Config{Dir: n.Dir, Listen: "0.0.0.0:7051"},
 			`starting node: field=Listen value="0.0.0.0:7051" rule=must be a loopback address (127.0.0.1): invalid node configuration`},
+		{"a negative GC percent is refused", node.Config{Dir: n.Dir, Listen: "127.0.0.1:0", GCPercent: -1},
+			`starting node: field=GCPercent value=-1 rule=must not be negative: invalid node configuration`},
 		{"a listen address without port is refused", node.Config{Dir: n.Dir, Listen: "127.0.0.1"},
 			`starting node: field=Listen value="127.0.0.1" rule=must be host:port: invalid node configuration`},
 	}

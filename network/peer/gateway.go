@@ -198,7 +198,7 @@ func (s *Server) Submit(ctx context.Context, req *gateway.SubmitRequest) (*gatew
 		s.log.Warn("refusing transaction", "txID", tx.TxID, "error", err)
 		return nil, broadcastError(common.Status_FORBIDDEN, errPolicy(channelWriters).Error()+": permission denied")
 	}
-	if err := s.cfg.Ledger.Order(ctx, env); err != nil {
+	if err := s.cfg.Ledger.OrderParsed(ctx, tx); err != nil {
 		switch {
 		case errors.Is(err, ledger.ErrInvalid):
 			return nil, broadcastError(common.Status_BAD_REQUEST, err.Error())

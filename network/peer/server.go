@@ -36,6 +36,9 @@ import (
 type Ledger interface {
 	Simulate(ctx context.Context, in ledger.SimulationInput) (*ledger.SimulationResult, error)
 	Order(ctx context.Context, env *common.Envelope) error
+	// OrderParsed is Order for an envelope already parsed with
+	// ledger.ParseEnvelope.
+	OrderParsed(ctx context.Context, tx *ledger.Tx) error
 	TxStatus(txID string) (blockNum uint64, code pb.TxValidationCode, found bool, err error)
 	WaitForTx(ctx context.Context, txID string) (uint64, pb.TxValidationCode, error)
 	Height() uint64

@@ -7,7 +7,6 @@ import (
 	"github.com/aeoledger/aeoledger/network/ledger"
 	"github.com/aeoledger/aeoledger/network/msp"
 	pb "github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/protobuf/proto"
 )
 
 // EndorsementValidator returns the commit-time check for
@@ -55,22 +54,12 @@ func EndorsementValidator(mgr *msp.Manager, appOrgs []string) func(*ledger.Tx) p
 
 // proposalHashMatches recomputes the proposal hash the endorser signed:
 // SHA-256(channel header || signature header || chaincode proposal payload).
+// ledger.ParseEnvelope has already checked that the transaction has exactly
+// one action and decoded its payload and proposal response payload.
 func proposalHashMatches(tx *ledger.Tx) bool {
-	trans := &pb.Transaction{}
-	if err := proto.Unmarshal(tx.Payload.GetData(), trans); err != nil || len(trans.GetActions()) != 1 {
-		return false
-	}
-	cap := &pb.ChaincodeActionPayload{}
-	if err := proto.Unmarshal(trans.GetActions()[0].GetPayload(), cap); err != nil {
-		return false
-	}
-	prp := &pb.ProposalResponsePayload{}
-	if err := proto.Unmarshal(tx.ProposalResponsePayload, prp); err != nil {
-		return false
-	}
 	h := sha256.New()
 	h.Write(tx.Payload.GetHeader().GetChannelHeader())
 	h.Write(tx.Payload.GetHeader().GetSignatureHeader())
-	h.Write(cap.GetChaincodeProposalPayload())
-	return bytes.Equal(h.Sum(nil), prp.GetProposalHash())
+	h.Write(tx.ChaincodeProposalPayload)
+	return bytes.Equal(h.Sum(nil), tx.ProposalHash)
 }
