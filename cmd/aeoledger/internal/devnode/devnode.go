@@ -119,7 +119,11 @@ type StartOptions struct {
 	DataDir      string        // default <dir>/data
 	BatchTimeout time.Duration // default: the ledger's
 	NoSync       bool
-	Logger       *slog.Logger
+	// GCPercent is the garbage-collection target while the node runs; 0
+	// leaves the process setting alone (node.RecommendedGCPercent suits a
+	// node that is the only work of its process).
+	GCPercent int
+	Logger    *slog.Logger
 }
 
 // Start runs the embedded peer on a dev network folder. When it listens on
@@ -127,7 +131,7 @@ type StartOptions struct {
 // the profile is rewritten so clients find it.
 func Start(ctx context.Context, dir string, o StartOptions) (*node.Node, error) {
 	n, err := node.Start(ctx, node.Config{Dir: dir, DataDir: o.DataDir, Listen: o.Listen,
-		BatchTimeout: o.BatchTimeout, NoSync: o.NoSync, Logger: o.Logger})
+		BatchTimeout: o.BatchTimeout, NoSync: o.NoSync, GCPercent: o.GCPercent, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/cmdutil"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/devnode"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/iostreams"
+	embedded "github.com/aeoledger/aeoledger/network/node"
 )
 
 // NewCmdNode groups the node commands.
@@ -78,7 +79,7 @@ func startRun(ctx context.Context, opts *StartOptions) error {
 	_ = lvl.UnmarshalText([]byte(opts.LogLevel))
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
 	n, err := devnode.Start(ctx, opts.Network, devnode.StartOptions{Listen: opts.Listen, DataDir: opts.DataDir,
-		BatchTimeout: opts.BatchTimeout, Logger: logger})
+		BatchTimeout: opts.BatchTimeout, GCPercent: embedded.RecommendedGCPercent, Logger: logger})
 	if err != nil {
 		return err
 	}
