@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"fmt"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,10 +116,10 @@ func repoRoot(t *testing.T) string {
 
 // customsRows reads the first n declarations of the shared customs data set.
 func customsRows(t *testing.T, n int) []*schemas.Declaration {
-	path := filepath.Join(repoRoot(t), "..", "shared", "data", "customs", "train.csv")
+	path := shareddata.Path(t, "customs", "train.csv")
 	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("customs data set not found at %s: %v", path, err)
+		t.Fatalf("opening the customs data set: %v", err)
 	}
 	defer f.Close()
 	r := csv.NewReader(f)

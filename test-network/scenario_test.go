@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,11 +125,8 @@ func (s *scene) pod(minutes int) *schemas.Touchpoint {
 // it the scenario's declaration.
 func (s *scene) declaration(t *testing.T) schemas.Declaration {
 	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	path := filepath.Join(wd, "..", "..", "shared", "data", "customs", "train.csv")
-	f, err := os.Open(path)
-	require.NoError(t, err, "the customs data set must be at ../shared/data next to the repository")
+	f, err := os.Open(shareddata.Path(t, "customs", "train.csv"))
+	require.NoError(t, err, "opening the customs data set")
 	defer f.Close()
 	r := csv.NewReader(f)
 	header, err := r.Read()

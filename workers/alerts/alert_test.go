@@ -2,8 +2,7 @@ package alerts
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +11,7 @@ import (
 )
 
 func TestConstructedAlerts(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "data", "sanctions")
-	if _, err := os.Stat(filepath.Join(dir, screening.SDNFile)); err != nil {
-		t.Skipf("SDN data not found at %s: %v", dir, err)
-	}
+	dir := shareddata.Path(t, "sanctions")
 	list, err := screening.Load(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package anomaly
 
 import (
 	"errors"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +13,7 @@ import (
 // customsDir is where the shared customs data sits relative to this package.
 func customsDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data", "customs")
-	if _, err := os.Stat(filepath.Join(dir, "train.csv")); err != nil {
-		t.Skipf("customs data not found at %s (it lives beside the repository in ../shared/data): %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t, "customs")
 }
 
 const header = "Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,Mode of Transport,Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,Country of Departure,Country of Origin,Tax Rate,Tax Type,Country of Origin Indicator,Net Mass,Item Price,Fraud,Critical Fraud\n"

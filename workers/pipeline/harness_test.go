@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/csv"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -34,12 +34,7 @@ import (
 // dataDir is ../shared/data beside the repository.
 func dataDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared data not found at %s: %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t)
 }
 
 // ledgerNet is a real embedded peer on a dev network with the partners the

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"fmt"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,8 +10,15 @@ import (
 	"testing"
 )
 
-// sanctionsDir is the shared data folder, relative to this package.
-var sanctionsDir = filepath.Join("..", "..", "..", "shared", "data", "sanctions")
+// sanctionsDir is the OFAC snapshot in the shared data folder. When the
+// folder cannot be found the path names that, and every test using it fails.
+var sanctionsDir = func() string {
+	dir, err := shareddata.Dir()
+	if err != nil {
+		return filepath.Join("shared-data-not-found", "sanctions")
+	}
+	return filepath.Join(dir, "sanctions")
+}()
 
 var (
 	sharedOnce sync.Once
@@ -22,7 +30,7 @@ var (
 func loadShared(tb testing.TB) *List {
 	tb.Helper()
 	if _, err := os.Stat(filepath.Join(sanctionsDir, SDNFile)); err != nil {
-		tb.Skipf("SDN data not found at %s (expected beside the repository): %v", sanctionsDir, err)
+		tb.Fatalf("SDN data not found at %s (set %s): %v", sanctionsDir, shareddata.EnvVar, err)
 	}
 	sharedOnce.Do(func() { sharedList, sharedErr = Load(sanctionsDir) })
 	if sharedErr != nil {

@@ -3,9 +3,8 @@ package alerts_test
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -74,12 +73,7 @@ func TestListAndAckParseFlags(t *testing.T) {
 }
 
 func sanctionsDir(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..", "..", "shared", "data", "sanctions")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("sanctions list not found at %s: %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t, "sanctions")
 }
 
 // TestWorkerScreenClearAndAck runs the commands a compliance team uses, on

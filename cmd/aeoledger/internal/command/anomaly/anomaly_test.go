@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -23,12 +23,7 @@ import (
 
 // customsDir is ../shared/data/customs beside the repository.
 func customsDir(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..", "..", "shared", "data", "customs")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("customs data not found at %s: %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t, "customs")
 }
 
 // head copies the header and the first n rows of a CSV file to a temporary

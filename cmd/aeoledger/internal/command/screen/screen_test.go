@@ -3,9 +3,7 @@ package screen_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"runtime"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,12 +17,7 @@ import (
 
 // sanctionsDir is ../shared/data/sanctions beside the repository.
 func sanctionsDir(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..", "..", "shared", "data", "sanctions")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("sanctions list not found at %s: %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t, "sanctions")
 }
 
 func TestScreenParsesFlags(t *testing.T) {

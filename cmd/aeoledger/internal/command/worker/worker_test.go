@@ -3,10 +3,9 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -76,12 +75,7 @@ func TestRunParsesFlags(t *testing.T) {
 }
 
 func sanctionsDir(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..", "..", "shared", "data", "sanctions")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("sanctions list not found at %s: %v", dir, err)
-	}
-	return dir
+	return shareddata.Path(t, "sanctions")
 }
 
 // TestRunFollowsTheLedgerUntilStopped runs `worker run` live against a real
