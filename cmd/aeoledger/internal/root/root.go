@@ -7,6 +7,7 @@ import (
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/cmdutil"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/alerts"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/anomaly"
+	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/audit"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/declaration"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/demo"
 	"github.com/aeoledger/aeoledger/cmd/aeoledger/internal/command/doc"
@@ -79,7 +80,7 @@ ledger: the embedded one-node peer or a real Fabric network.`,
 	add("run", network.NewCmdNetwork(f), node.NewCmdNode(f), keys.NewCmdKeys(f), demo.NewCmdDemo(f, nil))
 	add("evidence", partner.NewCmdPartner(f), shipment.NewCmdShipment(f), event.NewCmdEvent(f),
 		declaration.NewCmdDeclaration(f), doc.NewCmdDoc(f))
-	add("audit", trace.NewCmdTrace(f), history.NewCmdHistory(f, nil), ledger.NewCmdLedger(f))
+	add("audit", trace.NewCmdTrace(f), history.NewCmdHistory(f, nil), ledger.NewCmdLedger(f), audit.NewCmdAudit(f))
 	add("compliance", worker.NewCmdWorker(f), anomaly.NewCmdAnomaly(f), screen.NewCmdScreen(f, nil), alerts.NewCmdAlerts(f))
 
 	cmd.AddCommand(helpTopic("exit-codes", "Exit codes of aeoledger", cmdutil.ExitCodeHelp),

@@ -27,6 +27,7 @@ type journey struct {
 	keys    map[string]*ecdsa.PrivateKey
 
 	shipmentID, container, badContainer, seal string
+	certPDF                                   []byte // the certificate of origin, as issued
 	t0                                        time.Time
 	step                                      int
 }
@@ -185,6 +186,7 @@ func (j *journey) play() error {
 	if err != nil {
 		return err
 	}
+	j.certPDF = pdf
 	issuer, err := j.as("IssuerMSP", "user1")
 	if err != nil {
 		return err
