@@ -32,46 +32,95 @@ func (c *Client) BlockRange(ctx context.Context, start uint64) iter.Seq2[*common
 	return func(yield func(*common.Block, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		env, err := c.seekEnvelope(start)
+		received := 0
+		status, err := c.deliver(ctx, specified(start), newest(), func(b *common.Block) bool {
+			received++
+			return yield(b, nil)
+		})
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		stream, err := peer.NewDeliverClient(c.cc).Deliver(ctx)
+		if status == common.Status_SUCCESS || status == stopped {
+			return
+		}
+		// A peer refuses a start beyond the newest block (BAD_REQUEST on
+		// Fabric). For a caller that is up to date that is an empty range,
+		// not an error: check the newest block before reporting it.
+		if received == 0 && status == common.Status_BAD_REQUEST {
+			if top, err := c.newestBlockNumber(ctx); err == nil && start > top {
+				return
+			}
+		}
+		yield(nil, fmt.Errorf("receiving blocks from %d: status %s: %w", start, status, ErrDeliver))
+	}
+}
+
+// stopped is the status deliver reports when the consumer stopped early.
+const stopped = common.Status_UNKNOWN
+
+func specified(n uint64) *orderer.SeekPosition {
+	return &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: n}}}
+}
+
+func newest() *orderer.SeekPosition {
+	return &orderer.SeekPosition{Type: &orderer.SeekPosition_Newest{Newest: &orderer.SeekNewest{}}}
+}
+
+// newestBlockNumber asks the peer for its newest block and returns its number.
+func (c *Client) newestBlockNumber(ctx context.Context) (uint64, error) {
+	var top *common.Block
+	status, err := c.deliver(ctx, newest(), newest(), func(b *common.Block) bool {
+		top = b
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	if status != common.Status_SUCCESS || top == nil || top.Header == nil {
+		return 0, fmt.Errorf("reading the newest block: status %s: %w", status, ErrDeliver)
+	}
+	return top.Header.Number, nil
+}
+
+// deliver runs one signed Deliver request from start to stop, handing each
+// block to onBlock until it returns false, and returns the final status
+// (stopped when onBlock ended it).
+func (c *Client) deliver(ctx context.Context, start, stop *orderer.SeekPosition, onBlock func(*common.Block) bool) (common.Status, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	env, err := c.seekEnvelope(start, stop)
+	if err != nil {
+		return 0, err
+	}
+	stream, err := peer.NewDeliverClient(c.cc).Deliver(ctx)
+	if err != nil {
+		return 0, wrapGatewayError("opening block delivery", err)
+	}
+	if err := stream.Send(env); err != nil {
+		return 0, wrapGatewayError("requesting blocks", err)
+	}
+	_ = stream.CloseSend()
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return common.Status_SUCCESS, nil
+		}
 		if err != nil {
-			yield(nil, wrapGatewayError("opening block delivery", err))
-			return
+			return 0, wrapGatewayError("receiving blocks", err)
 		}
-		if err := stream.Send(env); err != nil {
-			yield(nil, wrapGatewayError("requesting blocks", err))
-			return
-		}
-		_ = stream.CloseSend()
-		for {
-			resp, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				return
+		switch r := resp.Type.(type) {
+		case *peer.DeliverResponse_Block:
+			if !onBlock(r.Block) {
+				return stopped, nil
 			}
-			if err != nil {
-				yield(nil, wrapGatewayError("receiving blocks", err))
-				return
-			}
-			switch r := resp.Type.(type) {
-			case *peer.DeliverResponse_Block:
-				if !yield(r.Block, nil) {
-					return
-				}
-			case *peer.DeliverResponse_Status:
-				if r.Status != common.Status_SUCCESS {
-					yield(nil, fmt.Errorf("receiving blocks from %d: status %s: %w", start, r.Status, ErrDeliver))
-				}
-				return
-			}
+		case *peer.DeliverResponse_Status:
+			return r.Status, nil
 		}
 	}
 }
 
-func (c *Client) seekEnvelope(start uint64) (*common.Envelope, error) {
+func (c *Client) seekEnvelope(start, stop *orderer.SeekPosition) (*common.Envelope, error) {
 	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: c.id.MspID(), IdBytes: c.id.Credentials()})
 	if err != nil {
 		return nil, fmt.Errorf("serialising identity: %w", err)
@@ -95,8 +144,8 @@ func (c *Client) seekEnvelope(start uint64) (*common.Envelope, error) {
 		return nil, fmt.Errorf("building seek request: %w", err)
 	}
 	seek, err := proto.Marshal(&orderer.SeekInfo{
-		Start:    &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: start}}},
-		Stop:     &orderer.SeekPosition{Type: &orderer.SeekPosition_Newest{Newest: &orderer.SeekNewest{}}},
+		Start:    start,
+		Stop:     stop,
 		Behavior: orderer.SeekInfo_FAIL_IF_NOT_READY,
 	})
 	if err != nil {

@@ -375,3 +375,17 @@ func TestBlockRangeDeliversEveryBlockAndEnds(t *testing.T) {
 	}
 	assert.Equal(t, []uint64{uint64(len(nums) - 1)}, tail, "a range can start anywhere")
 }
+
+func TestBlockRangeFromBeyondTheNewestBlockIsEmpty(t *testing.T) {
+	w := newWorld(t)
+	ctx := ctxT(t)
+	height := w.net.node.Ledger().Height()
+	for _, start := range []uint64{height, height + 5} {
+		var got []uint64
+		for blk, err := range w.carrier.BlockRange(ctx, start) {
+			require.NoError(t, err, "a caller that is up to date gets an empty range, not an error")
+			got = append(got, blk.GetHeader().GetNumber())
+		}
+		assert.Empty(t, got, "start %d with height %d", start, height)
+	}
+}
