@@ -428,7 +428,7 @@ type ComplianceRecord struct {
 	SubjectType string           `json:"subjectType"`
 	SubjectID   string           `json:"subjectId"`
 	CreatedAt   string           `json:"createdAt"`
-	Score       *float64         `json:"score,omitempty"`     // anomaly-score: 0-100, higher = riskier
+	Score       *float64         `json:"score,omitempty"`     // anomaly-score: compliance score 0-100, 100 = nothing unusual; below Threshold = review
 	Threshold   *float64         `json:"threshold,omitempty"` // anomaly-score: review threshold 0-100
 	Reasons     []string         `json:"reasons,omitempty"`
 	Model       string           `json:"model,omitempty"`
