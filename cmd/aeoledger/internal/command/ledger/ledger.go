@@ -112,7 +112,7 @@ func Run(ctx context.Context, opts *VerifyOptions) error {
 	trusted := map[string]*msp.MSP{}
 	var names []string
 	for _, o := range p.Orderers {
-		if o.MSP == "" {
+		if o.MSP == "" || trusted[o.MSPID] != nil { // several orderers of one org (SmartBFT) name it once
 			continue
 		}
 		m, err := msp.Load(o.MSPID, p.Resolve(o.MSP))
