@@ -138,8 +138,17 @@ func trustedSigner(trusted map[string]*msp.MSP, names []string) func(uint64, str
 		if !ok {
 			return fmt.Errorf("signer MSP %s is not a trusted orderer organisation %v", mspID, names)
 		}
-		_, err := m.Validate(cert, time.Now())
-		return err
+		role, err := m.Validate(cert, time.Now())
+		if err != nil {
+			return err
+		}
+		// An admin or client of the orderer organisation chains to the same
+		// CA but does not cut blocks: only orderer identities (or any member
+		// where the MSP has no NodeOUs) may sign them.
+		if role != msp.RoleOrderer && role != msp.RoleMember {
+			return fmt.Errorf("block %d signer %q of %s has role %s: rule=blocks must be signed by an orderer identity", block, cert.Subject.CommonName, mspID, role)
+		}
+		return nil
 	}
 }
 

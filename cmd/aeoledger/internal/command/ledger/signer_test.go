@@ -1,0 +1,62 @@
+package ledger
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aeoledger/aeoledger/network/devnet"
+	"github.com/aeoledger/aeoledger/network/msp"
+)
+
+func readCert(t *testing.T, path string) *x509.Certificate {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	blk, _ := pem.Decode(raw)
+	require.NotNil(t, blk, "no PEM block in %s", path)
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	require.NoError(t, err)
+	return cert
+}
+
+func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "net")
+	_, err := devnet.Init(dir, devnet.Options{})
+	require.NoError(t, err)
+	org := filepath.Join(dir, "organizations", "OrdererMSP")
+	m, err := msp.Load("OrdererMSP", filepath.Join(org, "msp"))
+	require.NoError(t, err)
+	check := trustedSigner(map[string]*msp.MSP{"OrdererMSP": m}, []string{"OrdererMSP"})
+
+	tests := []struct {
+		name, mspID, cert, wantErr string
+	}{
+		{name: "the orderer's own identity signs blocks", mspID: "OrdererMSP",
+			cert: filepath.Join(org, "orderers", "orderer0", "msp", "signcerts", "cert.pem")},
+		{name: "an admin of the orderer organisation is refused", mspID: "OrdererMSP",
+			cert:    filepath.Join(org, "users", "admin", "msp", "signcerts", "cert.pem"),
+			wantErr: "has role admin: rule=blocks must be signed by an orderer identity"},
+		{name: "a client of the orderer organisation is refused", mspID: "OrdererMSP",
+			cert:    filepath.Join(org, "users", "user1", "msp", "signcerts", "cert.pem"),
+			wantErr: "has role client: rule=blocks must be signed by an orderer identity"},
+		{name: "an organisation that is not a trusted orderer is refused", mspID: "ExporterMSP",
+			cert:    filepath.Join(dir, "organizations", "ExporterMSP", "users", "admin", "msp", "signcerts", "cert.pem"),
+			wantErr: "signer MSP ExporterMSP is not a trusted orderer organisation [OrdererMSP]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := check(7, tc.mspID, readCert(t, tc.cert))
+			if tc.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
