@@ -616,3 +616,30 @@ func TestUnusableWriteSetsAreInvalid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWaitForTxNeverAnswersBeforeTheBlockIsPublished polls WaitForTx with a
+// context that has already ended while blocks commit: whenever it reports a
+// transaction, the block holding it must already count in Height (so that
+// Deliver and block subscribers can serve it to the client that was told).
+func TestWaitForTxNeverAnswersBeforeTheBlockIsPublished(t *testing.T) {
+	h := newHarness(t, nil)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 40 {
+		res, sp := h.simulate("put", "k"+itoa(i), "v")
+		in, _ := ProposalInput(sp)
+		if err := h.l.Order(t.Context(), h.envelope(res, sp)); err != nil {
+			t.Fatalf("Order: %v", err)
+		}
+		for {
+			blk, _, err := h.l.WaitForTx(ended, in.TxID)
+			if err != nil {
+				continue // not committed yet
+			}
+			if height := h.l.Height(); height <= blk {
+				t.Fatalf("tx %d reported in block %d while the ledger height is %d", i, blk, height)
+			}
+			break
+		}
+	}
+}

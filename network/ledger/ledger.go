@@ -282,7 +282,11 @@ func (l *Ledger) WaitForTx(ctx context.Context, txID string) (uint64, peer.TxVal
 	ch := make(chan txResult, 1)
 	l.mu.Lock()
 	blk, code, found, err := l.TxStatus(txID)
-	if err != nil || found {
+	// The block store commits before the height is published under l.mu: a
+	// transaction found in a block beyond the published height is still
+	// being committed, so wait for the commit's notification rather than
+	// answering before Height, Block subscribers and Deliver can see it.
+	if err != nil || (found && blk < l.height) {
 		l.mu.Unlock()
 		return blk, code, err
 	}
