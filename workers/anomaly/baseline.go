@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // BaselineConfig configures the unsupervised detectors.
@@ -37,8 +39,17 @@ type BaselineConfig struct {
 	// AlertRate of the calibration data gets the risk ReviewRisk.
 	AlertRate float64 `json:"alert_rate"`
 	// SignalRate is the largest share of ordinary declarations on which a
-	// signal may fire and still count towards the risk.
+	// signal may fire and still count towards the risk on its own.
 	SignalRate float64 `json:"signal_rate"`
+	// CorroborationRate is the largest share of ordinary declarations on
+	// which a signal may fire and still corroborate a stronger one: once
+	// the strongest signal of a declaration is rarer than SignalRate, the
+	// other signals rarer than CorroborationRate add to it.
+	CorroborationRate float64 `json:"corroboration_rate"`
+	// CorroborationWeight scales the evidence of corroborating signals,
+	// in [0, 1] (0 turns corroboration off): they are seldom independent
+	// of the strongest signal.
+	CorroborationWeight float64 `json:"corroboration_weight"`
 	// ReviewRisk is the risk at the review threshold, 1 - ReviewThreshold/100.
 	ReviewRisk float64 `json:"review_risk"`
 	// VolumeWindowDays is the trailing window, ending on a declaration's
@@ -58,18 +69,20 @@ var DefaultHighRiskCountries = []string{"KP", "IR", "MM"}
 // DefaultBaselineConfig returns the baseline settings used by default.
 func DefaultBaselineConfig() BaselineConfig {
 	return BaselineConfig{
-		Weight:            1,
-		MinHistory:        5,
-		MinRatio:          5,
-		MinZ:              0,
-		MADFloor:          0.25,
-		HighRiskCountries: slices.Clone(DefaultHighRiskCountries),
-		NewConsigneeRisk:  0.95,
-		AlertRate:         0.01,
-		SignalRate:        0.02,
-		ReviewRisk:        1 - DefaultReviewThreshold/100.0,
-		VolumeWindowDays:  30,
-		VolumeMinCount:    3,
+		Weight:              1,
+		MinHistory:          5,
+		MinRatio:            5,
+		MinZ:                0,
+		MADFloor:            0.25,
+		HighRiskCountries:   slices.Clone(DefaultHighRiskCountries),
+		NewConsigneeRisk:    0.95,
+		AlertRate:           0.01,
+		SignalRate:          0.02,
+		CorroborationRate:   0.05,
+		CorroborationWeight: 0.5,
+		ReviewRisk:          1 - DefaultReviewThreshold/100.0,
+		VolumeWindowDays:    30,
+		VolumeMinCount:      3,
 	}
 }
 
@@ -87,6 +100,10 @@ func (c BaselineConfig) validate() error {
 		return fmt.Errorf("%w: alert rate %g must be in (0, 1)", ErrBadConfig, c.AlertRate)
 	case !(c.SignalRate > 0 && c.SignalRate <= 1):
 		return fmt.Errorf("%w: signal rate %g must be in (0, 1]", ErrBadConfig, c.SignalRate)
+	case !(c.CorroborationRate >= c.SignalRate && c.CorroborationRate <= 1):
+		return fmt.Errorf("%w: corroboration rate %g must be in [signal rate %g, 1]", ErrBadConfig, c.CorroborationRate, c.SignalRate)
+	case !(c.CorroborationWeight >= 0 && c.CorroborationWeight <= 1):
+		return fmt.Errorf("%w: corroboration weight %g must be in [0, 1]", ErrBadConfig, c.CorroborationWeight)
 	case !(c.ReviewRisk > 0 && c.ReviewRisk < 1):
 		return fmt.Errorf("%w: review risk %g must be in (0, 1)", ErrBadConfig, c.ReviewRisk)
 	case c.NewConsigneeRisk < 0 || c.NewConsigneeRisk > 1:
@@ -143,6 +160,8 @@ type baseline struct {
 	SellerOrigins map[string]counter `json:"seller_origins"`
 	// ImporterChapters counts HS chapters per importer.
 	ImporterChapters map[string]counter `json:"importer_chapters"`
+	// HS6Origins counts origins per HS6 code.
+	HS6Origins map[string]counter `json:"hs6_origins"`
 	// TypeRates counts tax rates per "HS6|tax type".
 	TypeRates map[string]counter `json:"type_rates"`
 	// TaxRates counts "rate|tax type" per HS6 code.
@@ -205,6 +224,7 @@ func fitHistory(rows []Declaration, cfg BaselineConfig) *baseline {
 		UnitValues:        map[string]map[string]*valueGroup{},
 		SellerOrigins:     map[string]counter{},
 		ImporterChapters:  map[string]counter{},
+		HS6Origins:        map[string]counter{},
 		TaxRates:          map[string]counter{},
 		TypeRates:         map[string]counter{},
 		DepartureOrigins:  map[string]counter{},
@@ -233,6 +253,7 @@ func fitHistory(rows []Declaration, cfg BaselineConfig) *baseline {
 			bump(b.SellerOrigins, d.Seller, d.Origin)
 		}
 		bump(b.ImporterChapters, d.Importer, d.HS6[:2])
+		bump(b.HS6Origins, d.HS6, d.Origin)
 		bump(b.TaxRates, d.HS6, taxKey(d))
 		bump(b.TypeRates, d.HS6+"|"+d.TaxType, num(d.TaxRate))
 		bump(b.DepartureOrigins, d.Departure, d.Origin)
@@ -298,6 +319,48 @@ func (b *baseline) originGivenDeparture(d *Declaration) float64 {
 	return backoff(c[d.Origin], c.total(), global)
 }
 
+// originSwitchChance estimates how likely a seller whose history holds the
+// origins c declares d's origin, which it never declared before: the chance
+// that its next declaration brings a new origin at all (newValueChance, so
+// a seller that kept to one origin over a long history seldom does), times
+// the chance of this origin for goods leaving d's country of departure,
+// times how much more (or less) common the origin is for d's HS6 code than
+// overall. The last two are a naive-Bayes estimate of the chance of the
+// origin given where the goods left from and what they are: an origin
+// that neither the route nor the goods make plausible is the paper switch
+// the detector looks for.
+func (b *baseline) originSwitchChance(d *Declaration, c counter) float64 {
+	return newValueChance(c) * b.originGivenDeparture(d) * b.originLiftForHS6(d)
+}
+
+// originLiftForHS6 is the smoothed share of d's HS6 code's declarations
+// that had d's origin, over the share of all declarations that had it; 1
+// for an HS6 code without history.
+func (b *baseline) originLiftForHS6(d *Declaration) float64 {
+	c := b.HS6Origins[d.HS6]
+	if c == nil {
+		return 1
+	}
+	global := (float64(b.OriginCounts[d.Origin]) + 0.5) / (float64(b.Rows) + 0.5)
+	return backoff(c[d.Origin], c.total(), global) / global
+}
+
+// newChapterChance estimates how likely an importer whose history holds the
+// HS chapters c declares a chapter it never declared: the chance, smoothed
+// by Laplace's rule, that it leaves its main chapter. The importer's
+// concentration and history length both count: three of five declarations
+// in one chapter give 4/7, thirty of fifty 22/52.
+func newChapterChance(c counter) float64 {
+	top, _ := c.top()
+	return 1 - float64(top)/float64(c.total()+2)
+}
+
+// unitValueTail is the distribution of the robust z-score of a log unit
+// value: a Student's t with three degrees of freedom, whose heavy tails
+// suit prices (a normal tail would call every wide group's outlier
+// impossible).
+var unitValueTail = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 3}
+
 // surpriseOfNew is the baseline's belief that a value never seen in a group
 // of n declarations with distinct values is irregular: 1 minus the
 // Good-Turing-style chance d/(n+1) that the next declaration brings a new value.
@@ -338,8 +401,13 @@ func (b *baseline) signals(d *Declaration, withText bool, recent *volumeLog) []R
 			if j := sort.SearchFloat64s(g.Sorted, lv); (j < n && g.Sorted[j]-lv < math.Log(1.02)) || (j > 0 && lv-g.Sorted[j-1] < math.Log(1.02)) {
 				continue
 			}
-			// The strength grows with the ratio; a seller sells many kinds
-			// of goods, so its unit values count for less than the HS6's.
+			// The strength is the chance of a value this far out: the
+			// share of the group's earlier values as far out (below),
+			// times the heavy-tailed chance of the robust z-score. The
+			// z-score tells a value far out for a group that keeps to its
+			// price from one as far out for a group whose prices spread;
+			// a seller sells many kinds of goods, so its unit values
+			// count for less than the HS6's.
 			dir, code := "below", "unit_value_low:"+c.name
 			if dev > 0 {
 				dir, code = "above", "unit_value_high:"+c.name
@@ -352,24 +420,18 @@ func (b *baseline) signals(d *Declaration, withText bool, recent *volumeLog) []R
 			} else {
 				beyond = n - sort.SearchFloat64s(g.Sorted, lv-math.Log(1.05))
 			}
-			s := 1 - math.Pow(ratio, -c.weight)*float64(beyond+1)/float64(n+2)
+			s := 1 - math.Pow(unitValueTail.Survival(z), c.weight)*float64(beyond+1)/float64(n+2)
 			add(code, s, func() string {
 				return fmt.Sprintf("unit value %s per kg is %s %s the median %s per kg for %s (robust z %.1f; %d of %d earlier declarations were as far out, none within 2%% of this value)",
 					money(math.Exp(lv)), times(ratio), dir, money(math.Exp(g.Median)), c.label(d), z, beyond, n)
 			})
 		}
 	}
-	// Country-of-origin switch for a seller with a history. The chance of
-	// the origin backs off from the seller's own history to the origins
-	// usually shipped from this country of departure.
+	// Country-of-origin switch for a seller with a history.
 	if c := b.SellerOrigins[d.Seller]; d.Seller != "" && c != nil && c[d.Origin] == 0 {
 		n := c.total()
 		if n >= cfg.MinHistory {
-			// A seller that kept to one origin and now claims another is
-			// the pattern; the switch counts for less when the new origin
-			// is common for goods leaving this country of departure.
-			top, _ := c.top()
-			s := float64(top) / float64(n+2) * (1 - b.originGivenDeparture(d))
+			s := 1 - b.originSwitchChance(d, c)
 			add("origin_switch", s, func() string {
 				return fmt.Sprintf("seller %s declares origin %s for the first time; its %d earlier declarations came from %s",
 					d.Seller, d.Origin, n, topValues(c, 3))
@@ -381,8 +443,7 @@ func (b *baseline) signals(d *Declaration, withText bool, recent *volumeLog) []R
 	if c := b.ImporterChapters[d.Importer]; c != nil && c[d.HS6[:2]] == 0 {
 		n := c.total()
 		if n >= cfg.MinHistory {
-			top, _ := c.top()
-			s := float64(top) / float64(n+2)
+			s := 1 - newChapterChance(c)
 			add("importer_new_hs", s, func() string {
 				return fmt.Sprintf("importer %s has never declared HS chapter %s before (HS %s); its %d earlier declarations were in chapters %s",
 					d.Importer, d.HS6[:2], d.HS6, n, topValues(b.ImporterChapters[d.Importer], 3))
@@ -539,32 +600,54 @@ func (b *baseline) tail(f string, s float64) float64 {
 	}
 	v := b.Calibration[f]
 	atLeast := len(v) - sort.SearchFloat64s(v, s-1e-12)
+	if atLeast == 0 {
+		// Stronger than every calibration signal of the family (or the
+		// family never fired there): the add-one share would tie it with
+		// the strongest of them, however much further out it is.
+		// Extrapolate beyond the strongest by the ratio of the raw
+		// chances 1 - s; a family that never fired is extrapolated from
+		// strength 0.
+		strongest := 0.0
+		if len(v) > 0 {
+			strongest = v[len(v)-1]
+		}
+		if strongest < 1 {
+			return math.Min(1, (1-s)/(1-strongest)) / float64(b.CalibrationRows+1)
+		}
+	}
 	return float64(atLeast+1) / float64(b.CalibrationRows+1)
 }
 
 // judge returns the baseline risk in [0, 1] and the reasons that fired.
-// Each family contributes the tail share of its strongest signal; the
-// shares multiply (the families are treated as independent) into the
-// chance p that an ordinary declaration looks this unusual, and the risk is
-// 1 - p^c with c chosen so that p = AlertRate gives the review risk.
+// Each family contributes the tail share t of its strongest signal: the
+// share of ordinary declarations whose signal of that family was at least
+// as strong. The strongest family counts when t <= SignalRate, as
+// log(t/SignalRate); only then do the other families corroborate it, each
+// with t <= CorroborationRate adding CorroborationWeight*log(t/
+// CorroborationRate). A declaration whose signals are all common among
+// ordinary declarations therefore stays at risk 0 however many fire: many
+// weak signals never add up to one strong one, but a strong signal backed
+// by others ranks above the same signal alone. The sum, log p, is read as
+// the chance that an ordinary declaration looks this unusual (the
+// families treated as independent), and the risk is 1 - p^c with c chosen
+// so that p = AlertRate gives the review risk.
 func (b *baseline) judge(d *Declaration, withText bool, recent *volumeLog) (float64, []Reason) {
+	cfg := b.Config
 	reasons := b.signals(d, withText, recent)
 	best := familyStrengths(reasons)
-	tails := map[string]float64{}
-	fams := make([]string, 0, len(best))
+	tails := make([]float64, 0, len(best))
 	for f, s := range best {
-		tails[f] = b.tail(f, s)
-		fams = append(fams, f)
+		tails = append(tails, b.tail(f, s))
 	}
-	// A fixed order keeps the product bit-for-bit reproducible.
-	slices.Sort(fams)
+	// Sorted, so the sum is bit-for-bit reproducible.
+	slices.Sort(tails)
 	logP := 0.0
-	for _, f := range fams {
-		// Signals more common than SignalRate among ordinary
-		// declarations are reported but carry no weight: many weak
-		// signals must not add up to one strong one.
-		if tails[f] <= b.Config.SignalRate {
-			logP += math.Log(tails[f] / b.Config.SignalRate)
+	if len(tails) > 0 && tails[0] <= cfg.SignalRate {
+		logP = math.Log(tails[0] / cfg.SignalRate)
+		for _, t := range tails[1:] {
+			if t <= cfg.CorroborationRate {
+				logP += cfg.CorroborationWeight * math.Log(t/cfg.CorroborationRate)
+			}
 		}
 	}
 	for i := range reasons {
@@ -574,7 +657,7 @@ func (b *baseline) judge(d *Declaration, withText bool, recent *volumeLog) (floa
 			reasons[i].Text += fmt.Sprintf("; fewer than %s of ordinary declarations look like this", share(t))
 		}
 	}
-	c := math.Log(1-b.Config.ReviewRisk) / math.Log(b.Config.AlertRate)
+	c := math.Log(1-cfg.ReviewRisk) / math.Log(cfg.AlertRate)
 	return 1 - math.Exp(c*logP), reasons
 }
 

@@ -7,16 +7,22 @@
 //   - Unsupervised baselines (baseline.go), which need no inspection
 //     outcomes and work from the first week of data: the median and MAD of
 //     the log unit value per HS6 code, per HS6 code and origin, and per
-//     seller; an HS chapter new to an importer that kept to one chapter;
+//     seller, with a heavy-tailed (Student's t) chance of the robust
+//     z-score; an HS chapter new to an importer, judged by its
+//     concentration and history length;
 //     a volume spike of an HS6 code or heading for an importer, against its
 //     own earlier rate (volume.go);
-//     a country-of-origin switch for a seller that kept to one origin;
+//     a country-of-origin switch for a seller, judged by the seller's
+//     chance of a new origin and by how plausible the new origin is for the
+//     country of departure and the HS6 code;
 //     a consignee never seen before that imports from a configurable list
 //     of high-risk countries; and tax rates, tax types, origins and origin
 //     indicators that the history never combined. Each signal is
 //     calibrated: the newest quarter of the history is judged against the
 //     older three quarters, and a signal counts by how rarely ordinary
-//     declarations reach its strength.
+//     declarations reach its strength. A declaration's rarest signal sets
+//     its risk; the others only corroborate it, so many common signals
+//     never outrank one rare one.
 //   - A supervised model (gbdt.go, features.go), used once inspection
 //     outcomes (the Fraud label) exist: histogram-based gradient-boosted
 //     decision trees trained with log loss, on numeric features and on

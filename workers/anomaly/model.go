@@ -65,8 +65,9 @@ type Model struct {
 	Baselines *baseline `json:"baselines"`
 }
 
-// modelVersion 2 added the volume history.
-const modelVersion = 2
+// modelVersion 2 added the volume history; 3 the origins per HS6 code and
+// the corroboration settings, which change the baseline risk.
+const modelVersion = 3
 
 // Supervised reports whether the model has trees trained on labels.
 func (m *Model) Supervised() bool { return m.Booster != nil }

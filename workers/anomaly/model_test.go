@@ -233,6 +233,8 @@ func TestTrainRejectsBadSettingsAndData(t *testing.T) {
 		{"a lower-case country code is refused", train[:300], func(c *Config) { c.Baselines.HighRiskCountries = []string{"ir"} }, `bad anomaly configuration: high-risk country "ir" must be an ISO 3166-1 alpha-2 code`, ErrBadConfig},
 		{"a volume window of no days is refused", train[:300], func(c *Config) { c.Baselines.VolumeWindowDays = 0 }, "bad anomaly configuration: volume window 0 days must be at least 1", ErrBadConfig},
 		{"a volume spike of one declaration is refused", train[:300], func(c *Config) { c.Baselines.VolumeMinCount = 1 }, "bad anomaly configuration: volume min count 1 must be at least 2", ErrBadConfig},
+		{"a corroboration rate below the signal rate is refused", train[:300], func(c *Config) { c.Baselines.CorroborationRate = 0.01 }, "bad anomaly configuration: corroboration rate 0.01 must be in [signal rate 0.02, 1]", ErrBadConfig},
+		{"a corroboration weight above 1 is refused", train[:300], func(c *Config) { c.Baselines.CorroborationWeight = 2 }, "bad anomaly configuration: corroboration weight 2 must be in [0, 1]", ErrBadConfig},
 		{"no rows are refused", nil, func(*Config) {}, "bad declaration input: no training declarations", ErrBadInput},
 		{"an unlabelled row is refused for supervised training", unlabelled, func(*Config) {}, "bad declaration input: training declaration " + unlabelled[5].ID + " has no Fraud label; use unsupervised training", ErrBadInput},
 		{"labels of one class cannot train trees", allClean, func(*Config) {}, "training trees: bad declaration input: the Fraud labels are all false; training needs both outcomes", ErrBadInput},

@@ -240,11 +240,28 @@ func plantedRecall(risk []float64, planted map[int]plantKind, pct float64) (floa
 	return float64(found) / float64(len(planted)), per
 }
 
+// plantSeeds are the plantings the test asserts on. The detectors were
+// tuned on the plantings of seeds 11 to 20 only, so these measure them on
+// plantings they were not tuned to.
+var plantSeeds = []uint64{1, 2, 3, 4, 5}
+
+// The target, recall >= 0.9 in the top 2%, is asserted on the mean
+// over plantSeeds. One planting is 81 rows, about 20 of each kind, so a
+// single row moves its recall by 0.012 and a planting's recall varies by
+// about 0.03 from seed to seed (the binomial spread at 0.92); each planting
+// must still reach minPlantedRecall, so no seed may fail badly.
+const (
+	targetPlantedRecall = 0.9
+	minPlantedRecall    = 0.85
+)
+
 // TestPlantedAnomaliesRankInTheTopTwoPercent is the test of the
 // unsupervised baselines: 1% planted anomalies in the validation file, and
 // at least 90% of them among the 2% highest risks, with a model fitted on the
 // training file without its labels. The validation file is scored as a
-// stream in date order, so a volume spike is seen as it builds up.
+// stream in date order, so a volume spike is seen as it builds up. The
+// anomalies are planted with several seeds (plantSeeds), so the result does
+// not hang on one lucky draw.
 func TestPlantedAnomaliesRankInTheTopTwoPercent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on the full customs data; skipped under -short")
@@ -269,33 +286,43 @@ func TestPlantedAnomaliesRankInTheTopTwoPercent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, planted := plantAnomalies(train, valid, tc.kinds, 0.01, "IR", 1)
-			if len(planted) != int(math.Round(0.01*float64(len(valid)))) {
-				t.Fatalf("planted %d rows, want 1%% of %d", len(planted), len(valid))
-			}
-			results := m.ScoreAll(rows)
-			risk := make([]float64, len(rows))
-			for i, r := range results {
-				risk[i] = r.Risk
-			}
-			recall, perKind := plantedRecall(risk, planted, 2)
-			for _, k := range tc.kinds {
-				t.Logf("recall in the top 2%%, %s: %.3f", k, perKind[k])
-			}
-			t.Logf("recall of all %d planted rows in the top 2%%: %.3f", len(planted), recall)
-			if recall < 0.9 {
-				t.Errorf("recall of planted anomalies in the top 2%% is %.3f, want at least 0.9", recall)
-			}
-			// Every planted row sent for review carries a reason an officer
-			// can read, and a spike sent for review says it is one.
-			for i, kind := range planted {
-				r := results[i]
-				if r.Review && len(r.Reasons) == 0 {
-					t.Errorf("planted %s row %d is flagged without a reason", kind, i)
+			var sum float64
+			for _, seed := range plantSeeds {
+				rows, planted := plantAnomalies(train, valid, tc.kinds, 0.01, "IR", seed)
+				if len(planted) != int(math.Round(0.01*float64(len(valid)))) {
+					t.Fatalf("seed %d: planted %d rows, want 1%% of %d", seed, len(planted), len(valid))
 				}
-				if _, said := volumeReason(r); kind == plantVolumeSpike && r.Review && !said {
-					t.Errorf("planted %s row %d is sent for review without saying so: %+v", kind, i, r.Reasons)
+				results := m.ScoreAll(rows)
+				risk := make([]float64, len(rows))
+				for i, r := range results {
+					risk[i] = r.Risk
 				}
+				recall, perKind := plantedRecall(risk, planted, 2)
+				line := fmt.Sprintf("seed %d: recall of all %d planted rows in the top 2%% %.3f;", seed, len(planted), recall)
+				for _, k := range tc.kinds {
+					line += fmt.Sprintf(" %s %.2f;", k, perKind[k])
+				}
+				t.Log(line)
+				sum += recall
+				if recall < minPlantedRecall {
+					t.Errorf("seed %d: recall of planted anomalies in the top 2%% is %.3f, want at least %.2f on every seed", seed, recall, minPlantedRecall)
+				}
+				// Every planted row sent for review carries a reason an
+				// officer can read, and a spike sent for review says it is one.
+				for i, kind := range planted {
+					r := results[i]
+					if r.Review && len(r.Reasons) == 0 {
+						t.Errorf("seed %d: planted %s row %d is flagged without a reason", seed, kind, i)
+					}
+					if _, said := volumeReason(r); kind == plantVolumeSpike && r.Review && !said {
+						t.Errorf("seed %d: planted %s row %d is sent for review without saying so: %+v", seed, kind, i, r.Reasons)
+					}
+				}
+			}
+			mean := sum / float64(len(plantSeeds))
+			t.Logf("mean recall over seeds %v: %.3f", plantSeeds, mean)
+			if mean < targetPlantedRecall {
+				t.Errorf("mean recall of planted anomalies in the top 2%% over seeds %v is %.3f, want at least %.2f", plantSeeds, mean, targetPlantedRecall)
 			}
 		})
 	}
