@@ -290,10 +290,11 @@ func TestVerifyChainCatchesTamperedFabricBlocks(t *testing.T) {
 	ordererMSP, err := msp.Load(orderer.MSPID, n.prof.Resolve(orderer.MSP))
 	require.NoError(t, err)
 
-	consenters := consentersFromConfig(t, chain[0])
+	// No VerifyOptions.Consenters: on SmartBFT, VerifyChain takes the
+	// consenter set from the genesis block it has just checked.
 	verify := func(blocks []*common.Block) (*nledger.Report, []uint64, error) {
 		var signed []uint64
-		rep, err := nledger.VerifyChain(nledger.Blocks(blocks), nledger.VerifyOptions{UnsignedGenesis: true, Consenters: consenters,
+		rep, err := nledger.VerifyChain(nledger.Blocks(blocks), nledger.VerifyOptions{UnsignedGenesis: true,
 			CheckSigner: func(block uint64, mspID string, cert *x509.Certificate) error {
 				if mspID != orderer.MSPID {
 					return errors.New("not the orderer org")
@@ -322,6 +323,47 @@ func TestVerifyChainCatchesTamperedFabricBlocks(t *testing.T) {
 			want = append(want, uint64(i))
 		}
 		assert.Equal(t, want, signed)
+	})
+
+	t.Run("the genesis block's consenter set names every orderer on SmartBFT and none on Raft", func(t *testing.T) {
+		consenters, err := nledger.ConsentersFromConfigBlock(chain[0])
+		require.NoError(t, err)
+		var names []string
+		for _, raw := range consenters {
+			id := &mspproto.SerializedIdentity{}
+			require.NoError(t, proto.Unmarshal(raw, id))
+			certs, err := msp.ParseCertificatesPEM(id.GetIdBytes())
+			require.NoError(t, err)
+			names = append(names, id.GetMspid()+"/"+certs[0].Subject.CommonName)
+		}
+		slices.Sort(names)
+		if consensus(t, n) == "bft" {
+			assert.Equal(t, ordererSigners(t, n), names)
+			assert.NotEmpty(t, nledger.ConsenterIDs(chain[newestBlock(chain)]), "SmartBFT orderers sign with identifier headers")
+		} else {
+			assert.Empty(t, names)
+			assert.Empty(t, nledger.ConsenterIDs(chain[newestBlock(chain)]))
+		}
+	})
+
+	t.Run("a chain read from a later block verifies with the consenters of the config block it names as last config", func(t *testing.T) {
+		from := newestBlock(chain)
+		last, ok := nledger.LastConfigIndex(chain[from])
+		require.True(t, ok, "block %d names its last config block", from)
+		consenters, err := nledger.ConsentersFromConfigBlock(chain[last])
+		require.NoError(t, err)
+		rep, err := nledger.VerifyChain(nledger.Blocks(chain[from:]), nledger.VerifyOptions{
+			PreviousHash: nledger.BlockHeaderHash(chain[from-1].GetHeader()), Consenters: consenters})
+		require.NoError(t, err)
+		assert.Equal(t, uint64(from), rep.FirstBlock)
+		if consensus(t, n) == "bft" {
+			_, err := nledger.VerifyChain(nledger.Blocks(chain[from:]), nledger.VerifyOptions{
+				PreviousHash: nledger.BlockHeaderHash(chain[from-1].GetHeader())})
+			var ve *nledger.VerifyError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, nledger.CheckSigner, ve.Check)
+			assert.Contains(t, err.Error(), "unknown consenter")
+		}
 	})
 
 	target := len(chain) - 1 // the newest block: a chaincode transaction of deploy or of a test
@@ -552,6 +594,30 @@ func TestEvidenceBundleFromFabricVerifiesOffline(t *testing.T) {
 		}
 		assert.Contains(t, orgs, n.prof.Orderers[0].MSPID)
 		assert.Contains(t, orgs, "ExporterMSP")
+		if consensus(t, n) == "bft" {
+			require.Len(t, b.ConfigBlocks, 1, "SmartBFT signatures name consenter IDs, defined by the genesis config block")
+			assert.Equal(t, uint64(0), b.ConfigBlocks[0].Number)
+		} else {
+			assert.Empty(t, b.ConfigBlocks, "Raft signatures carry the orderer's certificate")
+		}
+	})
+
+	t.Run("on SmartBFT a changed byte in the bundled config block fails it and the blocks whose consenters it names", func(t *testing.T) {
+		if consensus(t, n) != "bft" {
+			assert.Empty(t, b.ConfigBlocks)
+			return
+		}
+		v := bundle.VerifyBytes(reencode(t, raw, func(b *bundle.Bundle) {
+			d := b.ConfigBlocks[0].Data[0]
+			d[len(d)/2] ^= 1
+		}), genesis)
+		require.False(t, v.OK)
+		assert.Contains(t, strings.Join(v.Failures(), "\n"), "config block 0 data hashes to")
+		assert.Contains(t, strings.Join(v.Failures(), "\n"), "failed its checks")
+		v = bundle.VerifyBytes(reencode(t, raw, func(b *bundle.Bundle) { b.ConfigBlocks = nil }), genesis)
+		require.False(t, v.OK)
+		assert.Contains(t, v.FailedCategories(), bundle.CatSignature)
+		assert.Contains(t, strings.Join(v.Failures(), "\n"), "the bundle holds no config block before it")
 	})
 
 	t.Run("the written file verifies offline, anchored at the genesis block", func(t *testing.T) {
@@ -727,30 +793,21 @@ func flipBytes(b []byte) []byte {
 	return out
 }
 
-// consentersFromConfig maps the consenter IDs of a SmartBFT channel to the
-// marshalled msp.SerializedIdentity of each orderer, from the
-// /Channel/Orderer/Orderers value of a config block. SmartBFT orderers sign
-// blocks with an IdentifierHeader (a consenter ID) instead of a
-// SignatureHeader; Raft channels have no mapping and get an empty map.
-func consentersFromConfig(t *testing.T, blk *common.Block) map[uint32][]byte {
+// newestBlock is the newest block of a chain: a chaincode transaction of deploy
+// or of a test.
+func newestBlock(chain []*common.Block) int { return len(chain) - 1 }
+
+// consensus is the ordering the running network was started with ("bft"
+// or "etcdraft"), from the network.env that network.sh up writes.
+func consensus(t *testing.T, n *fabricNet) string {
 	t.Helper()
-	env := &common.Envelope{}
-	require.NoError(t, proto.Unmarshal(blk.GetData().GetData()[0], env))
-	pl := &common.Payload{}
-	require.NoError(t, proto.Unmarshal(env.GetPayload(), pl))
-	cfg := &common.ConfigEnvelope{}
-	require.NoError(t, proto.Unmarshal(pl.GetData(), cfg), "block %d is not a config block", blk.GetHeader().GetNumber())
-	out := map[uint32][]byte{}
-	v, ok := cfg.GetConfig().GetChannelGroup().GetGroups()["Orderer"].GetValues()["Orderers"]
-	if !ok {
-		return out
+	raw, err := os.ReadFile(filepath.Join(n.runDir, "network.env"))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "CONSENSUS="); ok {
+			return strings.Trim(v, `"'`)
+		}
 	}
-	orderers := &common.Orderers{}
-	require.NoError(t, proto.Unmarshal(v.GetValue(), orderers))
-	for _, c := range orderers.GetConsenterMapping() {
-		id, err := proto.Marshal(&mspproto.SerializedIdentity{Mspid: c.GetMspId(), IdBytes: c.GetIdentity()})
-		require.NoError(t, err)
-		out[c.GetId()] = id
-	}
-	return out
+	require.Fail(t, "network.env names no CONSENSUS")
+	return ""
 }

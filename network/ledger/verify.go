@@ -35,6 +35,7 @@ const (
 	CheckFlags        = "flags"         // validation flags do not match the transactions or the signed digest
 	CheckTx           = "transaction"   // a valid transaction cannot be parsed
 	CheckState        = "state"         // replayed state differs from the stored state
+	CheckConfig       = "config"        // a config block's consenter set cannot be read
 )
 
 // VerifyError names the block and the check that failed.
@@ -77,7 +78,12 @@ type VerifyOptions struct {
 	UnsignedGenesis bool
 	// Consenters resolves BFT signatures that carry an IdentifierHeader
 	// instead of a SignatureHeader: consenter ID -> marshalled
-	// msp.SerializedIdentity.
+	// msp.SerializedIdentity. VerifyChain also takes the consenter set of
+	// every config block it has checked (block 0, config updates; see
+	// ConsentersFromConfigBlock) for the blocks after it; an ID listed here
+	// wins over the config's. Set it when the sequence does not start at or
+	// before the config block in force (ConsentersFromConfigBlock of the
+	// block LastConfigIndex names).
 	Consenters map[uint32][]byte
 	// PreviousHash anchors a sequence that does not start at block 0: the
 	// header hash of the block before the first one. Empty means the first
@@ -116,7 +122,9 @@ func Blocks(blocks []*common.Block) iter.Seq2[*common.Block, error] {
 // numbers are consecutive, each PreviousHash is the hash of the previous
 // header, each DataHash matches the data, each block carries at least one
 // orderer signature and every signature verifies (ECDSA over the
-// certificate in the signature header, low-S as Fabric requires) and is
+// certificate in the signature header, or for SmartBFT identifier headers
+// the consenter's certificate from the last config block checked or
+// opts.Consenters; low-S as Fabric requires) and is
 // accepted by opts.CheckSigner, and that the validation flags hold one code
 // per transaction (and, on embedded-ledger blocks, match the digest the
 // orderer signed). With opts.State it also replays the valid write sets and
@@ -156,6 +164,8 @@ type verifier struct {
 	prev    *common.BlockHeader
 	signers map[string]bool
 	replay  map[replayKey]replayValue
+	// consenters is the consenter set of the last config block checked.
+	consenters map[uint32][]byte
 }
 
 func newVerifier(opts VerifyOptions) *verifier {
@@ -226,6 +236,9 @@ func (v *verifier) add(blk *common.Block, raw []byte) error {
 		if len(flags) != ntx {
 			return verifyErr(n, CheckFlags, "%d flags for %d transactions", len(flags), ntx)
 		}
+	}
+	if err := v.noteConfig(blk, flags); err != nil {
+		return verifyErr(n, CheckConfig, "%v", err)
 	}
 	v.report.Transactions += ntx
 	for i, env := range blk.GetData().GetData() {
@@ -301,9 +314,9 @@ func (v *verifier) checkSignatures(blk *common.Block) ([]byte, error) {
 			if err := proto.Unmarshal(ms.GetIdentifierHeader(), ih); err != nil {
 				return nil, verifyErr(n, CheckSignature, "signature %d: decoding identifier header: %v", i, err)
 			}
-			creator = v.opts.Consenters[ih.GetIdentifier()]
+			creator = v.consenter(ih.GetIdentifier())
 			if creator == nil {
-				return nil, verifyErr(n, CheckSigner, "signature %d: unknown consenter %d", i, ih.GetIdentifier())
+				return nil, verifyErr(n, CheckSigner, "signature %d: unknown consenter %d (known: %v, from the last config block checked and VerifyOptions.Consenters)", i, ih.GetIdentifier(), v.knownConsenters())
 			}
 			signedHdr = ms.GetIdentifierHeader()
 		} else {

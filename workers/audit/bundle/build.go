@@ -56,7 +56,11 @@ type BuildOptions struct {
 //
 // Every version of the partners whose keys signed a bundled touchpoint is
 // included too, so the verifier can check that the key was registered and
-// not revoked when the record was written.
+// not revoked when the record was written. When bundled blocks are signed
+// by SmartBFT consenters (identifier headers, which name only a consenter
+// ID), the config block that maps those IDs to orderer identities is
+// bundled as well (read from src, with the headers after it, when
+// q.FromBlock is later) and the consenters' org CAs are collected.
 //
 // Errors: *schemas.FieldError (schemas.ErrInvalid) for a bad query or
 // options, ErrNotFound when nothing matches, and the source's errors.
@@ -88,6 +92,9 @@ func Build(ctx context.Context, src Source, q Query, opts BuildOptions) (*Bundle
 	s.addPartners()
 	if len(s.items) == 0 {
 		return nil, fmt.Errorf("building bundle: %w for %s", ErrNotFound, q.describe())
+	}
+	if err := s.addConfigs(ctx, src); err != nil {
+		return nil, fmt.Errorf("building bundle: %w", err)
 	}
 	b, err := s.bundle(opts)
 	if err != nil {
@@ -156,18 +163,24 @@ type scan struct {
 	items     []Item
 	// partner versions seen, kept until the end when the signers are known
 	partnerItems map[string][]Item
-	signers      map[string]bool // partner IDs that signed bundled touchpoints
-	ids          map[string]bool // IDs of bundled objects (compliance subjects)
-	decls        map[string]bool // declaration IDs whose amendments belong in
-	creators     map[string]bool // MSP IDs whose identities sign bundled data
-	txIDs        map[string]bool // Query.TxIDs as a set
-	tx           string          // the transaction being scanned
+	signers      map[string]bool          // partner IDs that signed bundled touchpoints
+	ids          map[string]bool          // IDs of bundled objects (compliance subjects)
+	decls        map[string]bool          // declaration IDs whose amendments belong in
+	creators     map[string]bool          // MSP IDs whose identities sign bundled data
+	configs      map[uint64]*common.Block // config blocks seen or fetched
+	// blockConfig maps a bundled block signed by SmartBFT consenters to the
+	// config block that defines them; consenters caches those sets.
+	blockConfig map[uint64]uint64
+	consenters  map[uint64]map[uint32][]byte
+	txIDs       map[string]bool // Query.TxIDs as a set
+	tx          string          // the transaction being scanned
 }
 
 func newScan(q Query, chaincode string) *scan {
 	s := &scan{q: q, chaincode: chaincode, blocks: map[uint64]*common.Block{},
 		partnerItems: map[string][]Item{}, signers: map[string]bool{}, ids: map[string]bool{},
-		decls: map[string]bool{}, creators: map[string]bool{}, txIDs: map[string]bool{}}
+		decls: map[string]bool{}, creators: map[string]bool{}, txIDs: map[string]bool{},
+		configs: map[uint64]*common.Block{}, blockConfig: map[uint64]uint64{}, consenters: map[uint64]map[uint32][]byte{}}
 	for _, id := range q.TxIDs {
 		s.txIDs[id] = true
 	}
@@ -184,6 +197,9 @@ func (s *scan) add(blk *common.Block) error {
 	}
 	s.headers = append(s.headers, headerOf(h))
 	s.lastHash = ledger.BlockHeaderHash(h)
+	if ledger.IsConfigBlock(blk) {
+		s.configs[h.GetNumber()] = blk
+	}
 	flags := ledger.TxValidationFlags(blk)
 	for i, raw := range blk.GetData().GetData() {
 		if len(flags) > i && flags[i] != peer.TxValidationCode_VALID {
@@ -360,6 +376,14 @@ func (s *scan) bundle(opts BuildOptions) (*Bundle, error) {
 			b.Channel = channelOf(blk)
 		}
 	}
+	cfgNums := make([]uint64, 0, len(s.consenters))
+	for n := range s.consenters {
+		cfgNums = append(cfgNums, n)
+	}
+	sort.Slice(cfgNums, func(i, j int) bool { return cfgNums[i] < cfgNums[j] })
+	for _, n := range cfgNums {
+		b.ConfigBlocks = append(b.ConfigBlocks, ConfigBlock{Number: n, Data: s.configs[n].GetData().GetData()})
+	}
 	msps := make([]string, 0, len(s.creators))
 	for m := range s.creators {
 		msps = append(msps, m)
@@ -400,6 +424,78 @@ func (s *scan) collectSigners(blk *common.Block) error {
 		if proto.Unmarshal(sig.GetSignatureHeader(), sh) == nil {
 			s.noteIdentity(sh.GetCreator())
 		}
+	}
+	n := blk.GetHeader().GetNumber()
+	for _, id := range ledger.ConsenterIDs(blk) {
+		consenter, ok := s.consenters[s.blockConfig[n]][id]
+		if !ok {
+			return fmt.Errorf("block %d is signed by consenter %d, which config block %d does not list", n, id, s.blockConfig[n])
+		}
+		s.noteIdentity(consenter)
+	}
+	return nil
+}
+
+// addConfigs finds, for every bundled block signed by SmartBFT consenters
+// (identifier headers), the config block in force (the LastConfig index the
+// orderers signed), reading it and the headers up to the scanned ones from
+// src when the scan started after it, so that its data hash is tied to the
+// bundle's header chain.
+func (s *scan) addConfigs(ctx context.Context, src Source) error {
+	need := map[uint64]bool{}
+	for n, blk := range s.blocks {
+		if len(ledger.ConsenterIDs(blk)) == 0 {
+			continue
+		}
+		idx, ok := ledger.LastConfigIndex(blk)
+		if !ok || idx >= n {
+			return fmt.Errorf("block %d is signed by SmartBFT consenters but names no earlier config block", n)
+		}
+		s.blockConfig[n] = idx
+		need[idx] = true
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	first := s.headers[0].Number
+	lowest := first
+	for idx := range need {
+		lowest = min(lowest, idx)
+	}
+	if lowest < first {
+		var pre []Header
+		var last *common.BlockHeader
+		for blk, err := range src.Blocks(ctx, lowest) {
+			if err != nil {
+				return fmt.Errorf("reading config block %d: %w", lowest, err)
+			}
+			h := blk.GetHeader()
+			if h.GetNumber() >= first {
+				break
+			}
+			if h.GetNumber() != lowest+uint64(len(pre)) {
+				return fmt.Errorf("source skipped to block %d while reading from config block %d", h.GetNumber(), lowest)
+			}
+			pre, last = append(pre, headerOf(h)), h
+			if need[h.GetNumber()] {
+				s.configs[h.GetNumber()] = blk
+			}
+		}
+		if uint64(len(pre)) != first-lowest || hex.EncodeToString(ledger.BlockHeaderHash(last)) != s.headers[0].PreviousHash {
+			return fmt.Errorf("the headers read from config block %d do not chain to block %d", lowest, first)
+		}
+		s.headers = append(pre, s.headers...)
+	}
+	for idx := range need {
+		blk, ok := s.configs[idx]
+		if !ok {
+			return fmt.Errorf("block %d, named as last config, is not a config block", idx)
+		}
+		m, err := ledger.ConsentersFromConfigBlock(blk)
+		if err != nil {
+			return err
+		}
+		s.consenters[idx] = m
 	}
 	return nil
 }

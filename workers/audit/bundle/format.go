@@ -50,6 +50,11 @@ type Bundle struct {
 	// Blocks are the blocks that hold items, with all their data entries
 	// and their signatures.
 	Blocks []Block `json:"blocks"`
+	// ConfigBlocks are the channel config blocks that define the SmartBFT
+	// consenters whose identifier-header signatures sign bundled blocks
+	// (absent when every block signature carries its signer's certificate,
+	// as on Raft and the embedded peer).
+	ConfigBlocks []ConfigBlock `json:"configBlocks,omitempty"`
 	// Items are the bundled ledger object versions, in ledger order.
 	Items []Item `json:"items"`
 	// Checkpoint is the block the builder chained the headers to (the chain
@@ -99,6 +104,15 @@ type Block struct {
 	// (embedded peer); empty for Fabric blocks, whose flags are written by
 	// each peer and are not signed.
 	Flags []byte `json:"flags,omitempty"`
+}
+
+// ConfigBlock is a config block's number and data: its one CONFIG envelope,
+// whose /Channel/Orderer/Orderers value maps consenter IDs to orderer
+// identities. The data hash in the header chain ties it to the checkpoint;
+// its signatures are not needed for that and are not bundled.
+type ConfigBlock struct {
+	Number uint64   `json:"number"`
+	Data   [][]byte `json:"data"`
 }
 
 // Item is one version of a ledger object, as a transaction wrote it.

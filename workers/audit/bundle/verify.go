@@ -30,7 +30,9 @@ const MaxBundleBytes = 1 << 30
 // canonical encoding and digest; every CA certificate; the header chain from
 // the record blocks to the checkpoint and to trust (when given); for every
 // block that holds items, its data hash and its orderer signatures with the
-// orderer's certificate chain; and for every item, that its transaction is
+// orderer's certificate chain (SmartBFT identifier-header signatures
+// resolved through the bundled config block before the block, whose data
+// hash must match its header on the chain); and for every item, that its transaction is
 // in the block at the stated index, valid, signed by its creator and
 // endorsed (each identity chained to its bundled org CA at the
 // transaction's time), that its write set holds exactly the bundled value,
@@ -87,6 +89,9 @@ type verifier struct {
 	txs      map[txPos]*ledger.Tx
 	// chains caches verified certificate chains by MSP and certificate.
 	chains map[string][][]*x509.Certificate
+	// configs are the consenter sets of the bundled config blocks that
+	// passed their checks, by block number.
+	configs map[uint64]map[uint32][]byte
 }
 
 type txPos struct {
@@ -137,6 +142,7 @@ func (vr *verifier) run(raw []byte) {
 	vr.bundleCheck(CatBundle, "digest", digestErr)
 	vr.checkOrgs()
 	vr.checkHeaders()
+	vr.checkConfigBlocks()
 	vr.checkBlocks()
 	vr.checkItems()
 }
@@ -317,6 +323,61 @@ func (vr *verifier) onChain(what string, num uint64, hash string) error {
 	return nil
 }
 
+// checkConfigBlocks checks the bundled config blocks: each on the header
+// chain, its data hashing to the header's data hash, a config block whose
+// consenter set reads. Those that pass resolve the SmartBFT signatures of
+// the blocks after them.
+func (vr *verifier) checkConfigBlocks() {
+	vr.configs = map[uint64]map[uint32][]byte{}
+	for i, cb := range vr.b.ConfigBlocks {
+		err := func() error {
+			if i > 0 && cb.Number <= vr.b.ConfigBlocks[i-1].Number {
+				return fmt.Errorf("config block %d follows config block %d", cb.Number, vr.b.ConfigBlocks[i-1].Number)
+			}
+			hdr, ok := vr.headers[cb.Number]
+			if !ok {
+				return fmt.Errorf("config block %d is not on the bundle's header chain", cb.Number)
+			}
+			blk := &common.Block{Header: hdr, Data: &common.BlockData{Data: cb.Data}}
+			if got := ledger.BlockDataHash(blk.Data); !bytes.Equal(got, hdr.GetDataHash()) {
+				return fmt.Errorf("config block %d data hashes to %x, its header says %x", cb.Number, got, hdr.GetDataHash())
+			}
+			m, err := ledger.ConsentersFromConfigBlock(blk)
+			if err != nil {
+				return err
+			}
+			vr.configs[cb.Number] = m
+			return nil
+		}()
+		vr.bundleCheck(CatTransaction, fmt.Sprintf("config block %d", cb.Number), err)
+	}
+}
+
+// consentersFor returns the consenter set in force for block n: that of
+// the newest bundled config block before it, which must be the one the
+// orderers signed as the block's last config.
+func (vr *verifier) consentersFor(blk *common.Block) (map[uint32][]byte, error) {
+	n := blk.GetHeader().GetNumber()
+	var cfg uint64
+	found := false
+	for _, cb := range vr.b.ConfigBlocks {
+		if cb.Number < n && (!found || cb.Number > cfg) {
+			cfg, found = cb.Number, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("block %d is signed by SmartBFT consenters %v, and the bundle holds no config block before it to name them", n, ledger.ConsenterIDs(blk))
+	}
+	if last, ok := ledger.LastConfigIndex(blk); ok && last != cfg {
+		return nil, fmt.Errorf("block %d names block %d as its last config, the bundle's newest config block before it is %d", n, last, cfg)
+	}
+	m, ok := vr.configs[cfg]
+	if !ok {
+		return nil, fmt.Errorf("config block %d, which names the consenters of block %d, failed its checks", cfg, n)
+	}
+	return m, nil
+}
+
 // checkBlocks checks every bundled block with network/ledger's VerifyChain:
 // data hash, orderer signatures (and the signed validation flags of
 // embedded-peer blocks), each signer chained to its org CA.
@@ -352,8 +413,18 @@ func (vr *verifier) checkBlocks() {
 			vb.checks = append(vb.checks, fail(CatTransaction, fmt.Sprintf("block %d validation flags", bb.Number), "the bundle carries validation flags the orderer did not sign"))
 			continue
 		}
+		var consenters map[uint32][]byte
+		if len(ledger.ConsenterIDs(vb.blk)) > 0 {
+			m, err := vr.consentersFor(vb.blk)
+			if err != nil {
+				vb.checks = append(vb.checks, fail(CatSignature, fmt.Sprintf("block %d consenters", bb.Number), err.Error()))
+				continue
+			}
+			consenters = m
+		}
 		var signers []string
 		_, err := ledger.VerifyChain(ledger.Blocks([]*common.Block{vb.blk}), ledger.VerifyOptions{
+			Consenters: consenters,
 			CheckSigner: func(_ uint64, mspID string, cert *x509.Certificate) error {
 				if err := vr.chain(mspID, cert, at, msp.RoleOrderer); err != nil {
 					return err
