@@ -16,6 +16,21 @@
 // network's, and for the embedded ledger that replaying the valid write sets
 // from genesis yields the stored world state.
 //
+// SmartBFT orderers sign blocks with an IdentifierHeader that names only a
+// consenter ID; the certificate behind it comes from the channel
+// configuration. IsConfigBlock recognises a config block (block 0 and each
+// config update), ConsentersFromConfigBlock reads its consenter set
+// (consenter ID -> marshalled msp.SerializedIdentity; empty for Raft, solo
+// and the embedded ledger), LastConfigIndex reads the number of the config
+// block in force that the orderer signed into a block, and ConsenterIDs
+// lists the consenter IDs of a block's signatures. VerifyChain takes the
+// consenter set of every valid config block it checks for the blocks after
+// it, and fails with CheckConfig when that set cannot be read. A sequence
+// that starts after the config block in force needs
+// VerifyOptions.Consenters (from the block LastConfigIndex names, which the
+// caller checks itself) and may anchor its first block with
+// VerifyOptions.PreviousHash.
+//
 // Blocks follow Fabric v3: header hash = SHA-256 of the ASN.1 DER of
 // (Number, PreviousHash, DataHash); DataHash = SHA-256 of the concatenated
 // envelopes; SIGNATURES metadata = Metadata{Value: OrdererBlockMetadata

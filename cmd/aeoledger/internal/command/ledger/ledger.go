@@ -40,7 +40,6 @@ func NewCmdLedger(f *cmdutil.Factory) *cobra.Command {
 type VerifyOptions struct {
 	IO      *iostreams.IOStreams
 	Client  func() (*client.Client, error)
-	From    uint64
 	Genesis bool   // accept an unsigned genesis block (Fabric's configtxgen)
 	Network string // offline: verify a stopped embedded node's ledger files
 	JSON    bool
@@ -126,7 +125,7 @@ func Run(ctx context.Context, opts *VerifyOptions) error {
 		return fmt.Errorf("verifying ledger: field=orderers value=\"\" rule=the profile must list the orderer organisations with their MSP folder (orderers[].msp): %w", cmdutil.ErrVerificationFailed)
 	}
 	vopts := ledger.VerifyOptions{UnsignedGenesis: opts.Genesis, CheckSigner: trustedSigner(trusted, names)}
-	rep, verr := ledger.VerifyChain(c.BlockRange(ctx, opts.From), vopts)
+	rep, verr := ledger.VerifyChain(c.BlockRange(ctx, 0), vopts)
 	return report(opts, p.Channel, names, rep, verr)
 }
 
