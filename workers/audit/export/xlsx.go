@@ -13,6 +13,11 @@ import (
 // on the next sheet.
 const maxSheetRows = 1_048_576
 
+// writeXLSX streams rows into the workbook with excelize's StreamWriter.
+// Memory stays bounded whatever the row count: the StreamWriter keeps at most
+// excelize.StreamChunkSize (16 MiB) of sheet XML in memory before moving it
+// to a temp file, string cells go in as inline strings (so no shared-strings
+// table builds up), and the zip is written straight to w.
 func writeXLSX(ctx context.Context, src RowSource, f Filter, w io.Writer) (*Result, error) {
 	x := excelize.NewFile()
 	defer func() { _ = x.Close() }()
