@@ -145,19 +145,11 @@ func (t *txn) loadCompliance(id string) (*schemas.ComplianceRecord, error) {
 	if err := schemas.ValidateSHA256("complianceId", id); err != nil {
 		return nil, err
 	}
-	k, err := t.key(objCompliance, id)
-	if err != nil {
-		return nil, err
+	r, _, err := load[schemas.ComplianceRecord](t, objCompliance, id)
+	if err == nil && r == nil {
+		err = fail(ErrNotFound, "compliance record %s is not on the ledger", id)
 	}
-	var r schemas.ComplianceRecord
-	ok, err := t.getJSON(k, &r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fail(ErrNotFound, "compliance record %s is not on the ledger", id)
-	}
-	return &r, nil
+	return r, err
 }
 
 // GetCompliance returns a compliance record.

@@ -231,6 +231,21 @@ func (t *txn) getJSON(key string, v any) (bool, error) {
 	return true, nil
 }
 
+// load reads the value at the composite key (obj, attrs...) and returns it
+// with its key; the value is nil, without error, when the key is absent.
+func load[T any](t *txn, obj string, attrs ...string) (*T, string, error) {
+	k, err := t.key(obj, attrs...)
+	if err != nil {
+		return nil, "", err
+	}
+	var v T
+	ok, err := t.getJSON(k, &v)
+	if err != nil || !ok {
+		return nil, "", err
+	}
+	return &v, k, nil
+}
+
 func (t *txn) exists(key string) (bool, error) {
 	raw, err := t.stub.GetState(key)
 	if err != nil {

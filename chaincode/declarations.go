@@ -55,19 +55,11 @@ func (c *Contract) submitDeclaration(ctx contractapi.TransactionContextInterface
 }
 
 func (t *txn) loadDeclaration(id string) (*schemas.Declaration, string, error) {
-	k, err := t.key(objDecl, id)
-	if err != nil {
-		return nil, "", err
-	}
-	var d schemas.Declaration
-	ok, err := t.getJSON(k, &d)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
+	d, k, err := load[schemas.Declaration](t, objDecl, id)
+	if err == nil && d == nil {
 		return nil, "", fail(ErrNotFound, "declaration %q does not exist", id)
 	}
-	return &d, k, nil
+	return d, k, err
 }
 
 // sameValue compares a declaration field's current value with a proposed
@@ -146,19 +138,11 @@ func (t *txn) loadAmendment(declID, amendID string) (*schemas.Amendment, string,
 	if err := schemas.ValidateSHA256("amendmentId", amendID); err != nil {
 		return nil, "", err
 	}
-	k, err := t.key(objAmend, declID, amendID)
-	if err != nil {
-		return nil, "", err
-	}
-	var a schemas.Amendment
-	ok, err := t.getJSON(k, &a)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
+	a, k, err := load[schemas.Amendment](t, objAmend, declID, amendID)
+	if err == nil && a == nil {
 		return nil, "", fail(ErrNotFound, "amendment %s of declaration %q does not exist", amendID, declID)
 	}
-	return &a, k, nil
+	return a, k, err
 }
 
 // decideAmendment loads a pending amendment and checks the caller is of the

@@ -75,19 +75,11 @@ func (t *txn) loadDocument(sha string) (*schemas.DocumentAnchor, error) {
 	if err := schemas.ValidateSHA256("sha256", sha); err != nil {
 		return nil, err
 	}
-	k, err := t.key(objDoc, sha)
-	if err != nil {
-		return nil, err
+	a, _, err := load[schemas.DocumentAnchor](t, objDoc, sha)
+	if err == nil && a == nil {
+		err = fail(ErrNotFound, "document %s is not anchored", sha)
 	}
-	var a schemas.DocumentAnchor
-	ok, err := t.getJSON(k, &a)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fail(ErrNotFound, "document %s is not anchored", sha)
-	}
-	return &a, nil
+	return a, err
 }
 
 // GetDocument returns a document anchor.

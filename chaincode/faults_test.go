@@ -2,7 +2,6 @@ package chaincode_test
 
 import (
 	"encoding/base64"
-	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -77,7 +76,7 @@ func TestStubFailuresWriteNothing(t *testing.T) {
 				for n := 0; n < 40; n++ {
 					e.l.faults = map[string]int{m: n}
 					before := e.l.snapshot()
-					out, msg, stub := e.call(tc.who, tc.fn, args...)
+					_, msg, stub := e.call(tc.who, tc.fn, args...)
 					e.l.faults = nil
 					if msg == "" {
 						// Enough successful calls: the transaction went through.
@@ -88,7 +87,6 @@ func TestStubFailuresWriteNothing(t *testing.T) {
 							maps.Copy(e.l.state, toBytes(before))
 							e.l.mu.Unlock()
 						}
-						_ = out
 						break
 					}
 					if !strings.HasPrefix(msg, "INTERNAL: ") || !strings.Contains(msg, "injected "+m+" failure") {
@@ -154,5 +152,4 @@ func TestCallerWithoutIdentityIsForbidden(t *testing.T) {
 			}
 		})
 	}
-	_ = fmt.Sprint()
 }

@@ -2,6 +2,8 @@ package chaincode
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -79,15 +81,7 @@ func (t *txn) authorizePartnerAdmin(msp string) error {
 		return nil
 	}
 	return fail(ErrForbidden, "caller %s of %s is not an admin of %s nor of a governance MSP (%s)",
-		who.ID, who.MSPID, msp, strings.Join(t.c.governanceList(), ", "))
-}
-
-func (c *Contract) governanceList() []string {
-	var out []string
-	for m := range c.governance {
-		out = append(out, m)
-	}
-	return sortStrings(out)
+		who.ID, who.MSPID, msp, strings.Join(slices.Sorted(maps.Keys(t.c.governance)), ", "))
 }
 
 func (t *txn) keyUnused(address string) error {
@@ -95,13 +89,11 @@ func (t *txn) keyUnused(address string) error {
 	if err != nil {
 		return err
 	}
-	var owner string
 	raw, err := t.stub.GetState(kk)
 	if err != nil {
 		return fmt.Errorf("reading key index: %w", err)
 	}
-	owner = string(raw)
-	if owner != "" {
+	if owner := string(raw); owner != "" {
 		return fail(ErrDuplicate, "key %s is already registered to partner %q", address, owner)
 	}
 	return nil
@@ -109,19 +101,11 @@ func (t *txn) keyUnused(address string) error {
 
 // loadPartner reads a partner or fails with ErrNotFound.
 func (t *txn) loadPartner(id string) (*schemas.Partner, string, error) {
-	pk, err := t.key(objPartner, id)
-	if err != nil {
-		return nil, "", err
-	}
-	var p schemas.Partner
-	ok, err := t.getJSON(pk, &p)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
+	p, pk, err := load[schemas.Partner](t, objPartner, id)
+	if err == nil && p == nil {
 		return nil, "", fail(ErrNotFound, "partner %q is not registered", id)
 	}
-	return &p, pk, nil
+	return p, pk, err
 }
 
 // partnerByKey resolves a signing address to its partner.

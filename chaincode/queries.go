@@ -160,19 +160,11 @@ func (t *txn) correctionsOf(recordID string) ([]string, error) {
 }
 
 func (t *txn) loadRecord(id string) (*schemas.StoredRecord, error) {
-	k, err := t.key(objRecord, id)
-	if err != nil {
-		return nil, err
+	sr, _, err := load[schemas.StoredRecord](t, objRecord, id)
+	if err == nil && sr == nil {
+		err = fail(ErrNotFound, "record %s is not on the ledger", id)
 	}
-	var sr schemas.StoredRecord
-	ok, err := t.getJSON(k, &sr)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fail(ErrNotFound, "record %s is not on the ledger", id)
-	}
-	return &sr, nil
+	return sr, err
 }
 
 // traceBy pages through an index of record IDs in event order.

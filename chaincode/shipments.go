@@ -71,35 +71,19 @@ func (c *Contract) createShipment(ctx contractapi.TransactionContextInterface, s
 }
 
 func (t *txn) loadShipment(id string) (*schemas.Shipment, error) {
-	k, err := t.key(objShipment, id)
-	if err != nil {
-		return nil, err
+	s, _, err := load[schemas.Shipment](t, objShipment, id)
+	if err == nil && s == nil {
+		err = fail(ErrNotFound, "shipment %q does not exist", id)
 	}
-	var s schemas.Shipment
-	ok, err := t.getJSON(k, &s)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fail(ErrNotFound, "shipment %q does not exist", id)
-	}
-	return &s, nil
+	return s, err
 }
 
 func (t *txn) loadState(id string) (*schemas.ShipmentState, error) {
-	k, err := t.key(objState, id)
-	if err != nil {
-		return nil, err
+	st, _, err := load[schemas.ShipmentState](t, objState, id)
+	if err == nil && st == nil {
+		err = fail(ErrNotFound, "shipment %q has no state", id)
 	}
-	var st schemas.ShipmentState
-	ok, err := t.getJSON(k, &st)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fail(ErrNotFound, "shipment %q has no state", id)
-	}
-	return &st, nil
+	return st, err
 }
 
 func (t *txn) putState(st *schemas.ShipmentState) error {

@@ -128,7 +128,8 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 	}
 	result := &schemas.RecordResult{}
 	main := schemas.StoredRecord{Record: *tp, TxID: t.stub.GetTxID(), RecordedAt: t.nowStr, SignerPartner: partner.ID, Submitter: who}
-	if err := t.storeRecord(&main, 0); err != nil {
+	ets := FormatTime(et) // the incidents share the touchpoint's event time
+	if err := t.storeRecord(&main, ets, 0); err != nil {
 		return nil, err
 	}
 	result.Records = append(result.Records, main)
@@ -139,7 +140,7 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 			return nil, err
 		}
 		sr := schemas.StoredRecord{Record: inc, TxID: main.TxID, RecordedAt: t.nowStr, Submitter: who}
-		if err := t.storeRecord(&sr, i+1); err != nil {
+		if err := t.storeRecord(&sr, ets, i+1); err != nil {
 			return nil, err
 		}
 		result.Records = append(result.Records, sr)
@@ -320,10 +321,11 @@ func excursion(s *schemas.Shipment, b *schemas.SensorBatch) *schemas.Incident {
 			b.DeviceID, len(outside), total, tr.Min, tr.Max, slices.Min(outside), slices.Max(outside), first)}
 }
 
-// storeRecord writes a record and its indexes. seq orders the records of one
-// transaction that share an event time: the touchpoint (0) before the
-// incidents it raised (1, 2, ...).
-func (t *txn) storeRecord(sr *schemas.StoredRecord, seq int) error {
+// storeRecord writes a record and its indexes. ets is the record's event time
+// as FormatTime renders it. seq orders the records of one transaction that
+// share an event time: the touchpoint (0) before the incidents it raised
+// (1, 2, ...).
+func (t *txn) storeRecord(sr *schemas.StoredRecord, ets string, seq int) error {
 	tp := &sr.Record
 	rk, err := t.key(objRecord, tp.ID)
 	if err != nil {
@@ -332,8 +334,6 @@ func (t *txn) storeRecord(sr *schemas.StoredRecord, seq int) error {
 	if err := t.putJSON(rk, sr); err != nil {
 		return err
 	}
-	et, _ := time.Parse(time.RFC3339Nano, tp.EventTime)
-	ets := FormatTime(et)
 	if err := t.putIndex(objTrace, tp.ID, tp.ShipmentID, ets, strconv.Itoa(seq), tp.ID); err != nil {
 		return err
 	}

@@ -41,7 +41,8 @@ func (c *Client) RecordTouchpoint(ctx context.Context, key *ecdsa.PrivateKey, tp
 	if err := schemas.SignRecord(key, tp); err != nil {
 		return nil, fmt.Errorf("recording touchpoint: %w", err)
 	}
-	return c.SubmitTouchpoint(ctx, tp)
+	// Validated above and signed just now: skip SubmitTouchpoint's re-checks.
+	return c.submitTouchpoint(ctx, tp)
 }
 
 // SubmitTouchpoint submits a record that is already signed (for example by
@@ -60,6 +61,11 @@ func (c *Client) SubmitTouchpoint(ctx context.Context, tp *schemas.Touchpoint) (
 				Message: "recording touchpoint: " + err.Error(), Local: true, err: err}
 		}
 	}
+	return c.submitTouchpoint(ctx, tp)
+}
+
+// submitTouchpoint sends a record without local checks.
+func (c *Client) submitTouchpoint(ctx context.Context, tp *schemas.Touchpoint) (*schemas.RecordResult, error) {
 	arg, err := marshalArg("touchpoint", tp)
 	if err != nil {
 		return nil, err
