@@ -55,15 +55,16 @@ func BlockDataHash(d *common.BlockData) []byte {
 	return h.Sum(nil)
 }
 
-// flagsDigestPrefix marks the consenter metadata of embedded-ledger blocks:
+// FlagsDigestPrefix marks the consenter metadata of embedded-ledger blocks:
 // it is followed by SHA-256 of the TRANSACTIONS_FILTER bytes, so the
 // orderer's signature also covers the validation flags (on Fabric the flags
-// are written by each peer and are not signed).
-var flagsDigestPrefix = []byte("aeoledger/flags-sha256:")
+// are written by each peer and are not signed). Readers outside this
+// package (the audit bundle) test for it to know the flags are signed.
+const FlagsDigestPrefix = "aeoledger/flags-sha256:"
 
 func flagsConsenterMetadata(flags []byte) []byte {
 	sum := sha256.Sum256(flags)
-	return append(append([]byte(nil), flagsDigestPrefix...), sum[:]...)
+	return append([]byte(FlagsDigestPrefix), sum[:]...)
 }
 
 // signBlock fills the SIGNATURES metadata the way a Fabric v3 orderer does:

@@ -33,6 +33,9 @@ func (l *Ledger) commitBlock(batch []*orderedTx) error {
 		data[i] = otx.raw
 	}
 	blk := newBlock(num, prev, data)
+	// The header is final once the data is in: flags and signature go into
+	// the metadata, which the header hash does not cover.
+	hash := BlockHeaderHash(blk.Header)
 	flags := make([]byte, len(batch))
 	hookCodes := l.runValidateHook(batch)
 	indexed := make(map[string]txIndexEntry, len(batch))
@@ -79,7 +82,7 @@ func (l *Ledger) commitBlock(batch []*orderedTx) error {
 		meta := btx.Bucket(bucketMeta)
 		for k, v := range map[string][]byte{
 			string(metaHeight):   u64(num + 1),
-			string(metaLastHash): BlockHeaderHash(blk.Header),
+			string(metaLastHash): hash,
 			string(metaChannel):  []byte(l.opts.ChannelID),
 		} {
 			if err := meta.Put([]byte(k), v); err != nil {
@@ -94,7 +97,7 @@ func (l *Ledger) commitBlock(batch []*orderedTx) error {
 
 	l.mu.Lock()
 	l.height = num + 1
-	l.lastHash = BlockHeaderHash(blk.Header)
+	l.lastHash = hash
 	for txID, e := range indexed {
 		for _, ch := range l.waiters[txID] {
 			ch <- txResult{blockNum: e.BlockNum, code: peer.TxValidationCode(e.Code)}

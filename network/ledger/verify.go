@@ -228,7 +228,7 @@ func (v *verifier) add(blk *common.Block, raw []byte) error {
 	if len(flags) != 0 && len(flags) != ntx {
 		return verifyErr(n, CheckFlags, "%d flags for %d transactions", len(flags), ntx)
 	}
-	if bytes.HasPrefix(consenterMD, flagsDigestPrefix) {
+	if bytes.HasPrefix(consenterMD, []byte(FlagsDigestPrefix)) {
 		md := blk.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
 		if want := flagsConsenterMetadata(md); !bytes.Equal(consenterMD, want) {
 			return verifyErr(n, CheckFlags, "validation flags do not match the digest the orderer signed")

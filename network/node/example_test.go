@@ -47,4 +47,5 @@ func Example() {
 
 	page, err := gw.GetNetwork(prof.Channel).GetContract(prof.Chaincode).EvaluateTransaction("ListPartners", "0", "")
 	fmt.Println(string(page), err)
+	// Output: {"items":[],"count":0,"bookmark":""} <nil>
 }

@@ -105,23 +105,9 @@ func (s *Server) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*g
 		}
 		return nil, rpcError(code, "evaluate call to endorser returned error: "+msg, s.detail(msg))
 	}
-	result := proto.CloneOf(p.response.GetResponse())
-	if payload, err := resultFromPayload(p.prpBytes); err == nil {
-		result.Payload = payload
-	}
-	return &gateway.EvaluateResponse{Result: result}, nil
-}
-
-func resultFromPayload(prpBytes []byte) ([]byte, error) {
-	prp := &pb.ProposalResponsePayload{}
-	if err := proto.Unmarshal(prpBytes, prp); err != nil {
-		return nil, err
-	}
-	act := &pb.ChaincodeAction{}
-	if err := proto.Unmarshal(prp.GetExtension(), act); err != nil {
-		return nil, err
-	}
-	return act.GetResponse().GetPayload(), nil
+	// The response in the signed payload's ChaincodeAction is this same
+	// chaincode response, so it is returned as is, not decoded again.
+	return &gateway.EvaluateResponse{Result: p.response.GetResponse()}, nil
 }
 
 // Endorse simulates the proposal, endorses it with the peer identity and

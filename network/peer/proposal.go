@@ -189,19 +189,10 @@ func (s *Server) process(ctx context.Context, up *unpackedProposal) (*processed,
 		// A simulation failure is a 500 response without payload.
 		return &processed{response: &pb.ProposalResponse{Response: &pb.Response{Status: 500, Message: "error in simulation: " + err.Error()}}}, nil
 	}
-	var eventBytes []byte
-	if ev := res.Event; ev != nil {
-		ev = proto.CloneOf(ev)
-		ev.ChaincodeId, ev.TxId = up.chaincode, up.channelHeader.GetTxId()
-		if eventBytes, err = proto.Marshal(ev); err != nil {
-			return nil, fmt.Errorf("marshalling chaincode event: %w", err)
-		}
-	}
-	action := &pb.ChaincodeAction{
-		Results:     res.RWSet,
-		Events:      eventBytes,
-		Response:    res.Response,
-		ChaincodeId: &pb.ChaincodeID{Name: up.chaincode, Version: s.cfg.ChaincodeVersion},
+	// The simulation's event already names this chaincode and transaction.
+	action, err := res.ChaincodeAction(&pb.ChaincodeID{Name: up.chaincode, Version: s.cfg.ChaincodeVersion})
+	if err != nil {
+		return nil, err
 	}
 	actionBytes, err := proto.Marshal(action)
 	if err != nil {

@@ -12,8 +12,6 @@ import (
 // EndorsementValidator returns the commit-time check for
 // ledger.Options.Validate that plays the part of Fabric's transaction
 // validation and validation system chaincode:
-//   - the transaction ID must be SHA-256(nonce||creator), else
-//     BAD_PROPOSAL_TXID;
 //   - the endorsed proposal hash must match the transaction's own headers
 //     and chaincode proposal payload (so an endorsed result cannot be
 //     replayed under another creator or input), else
@@ -22,18 +20,17 @@ import (
 //     and verify over ProposalResponsePayload||endorser (the embedded
 //     network's endorsement policy), else ENDORSEMENT_POLICY_FAILURE.
 //
-// The creator's signature over the envelope was checked by Submit, the only
-// way in. Invalid transactions stay in the block and their writes are
-// dropped, as on Fabric.
+// The transaction ID (SHA-256(nonce||creator), else BAD_PROPOSAL_TXID) is
+// checked by the ledger itself before this code is looked at, so it is not
+// checked again here. The creator's signature over the envelope was checked
+// by Submit, the only way in. Invalid transactions stay in the block and
+// their writes are dropped, as on Fabric.
 func EndorsementValidator(mgr *msp.Manager, appOrgs []string) func(*ledger.Tx) pb.TxValidationCode {
 	apps := map[string]bool{}
 	for _, id := range appOrgs {
 		apps[id] = true
 	}
 	return func(tx *ledger.Tx) pb.TxValidationCode {
-		if tx.TxID != ledger.ComputeTxID(tx.Nonce, tx.Creator) {
-			return pb.TxValidationCode_BAD_PROPOSAL_TXID
-		}
 		if !proposalHashMatches(tx) {
 			return pb.TxValidationCode_INVALID_ENDORSER_TRANSACTION
 		}

@@ -533,12 +533,8 @@ func flagsSigned(signatures []byte) bool {
 		proto.Unmarshal(obm.GetConsenterMetadata(), cm) != nil {
 		return false
 	}
-	return strings.HasPrefix(string(cm.GetValue()), flagsDigestPrefix)
+	return strings.HasPrefix(string(cm.GetValue()), ledger.FlagsDigestPrefix)
 }
-
-// flagsDigestPrefix is how network/ledger marks the consenter metadata that
-// signs the validation flags.
-const flagsDigestPrefix = "aeoledger/flags-sha256:"
 
 func channelOf(blk *common.Block) string {
 	for _, raw := range blk.GetData().GetData() {
