@@ -23,7 +23,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	sdk "github.com/aeoledger/aeoledger/client"
-	"github.com/aeoledger/aeoledger/internal/shareddata"
 	"github.com/aeoledger/aeoledger/schemas"
 	"github.com/aeoledger/aeoledger/workers/audit/bundle"
 	"github.com/aeoledger/aeoledger/workers/audit/mock"
@@ -132,16 +131,7 @@ func recordAuditJourney(ctx context.Context, t *testing.T, n *fabricNet) auditJo
 		Description: "reefer unit restarted, cargo inspected and found sound", RelatedRecord: j.incidentA})).Records[0].Record.ID
 	j.sensorB, j.incidentB = excursion(100, 3.0, 7.0, 7.5, 7.2, 6.8, 7.1, 2.9)
 
-	f, err := os.Open(shareddata.Path(t, "customs", "train.csv"))
-	require.NoError(t, err, "opening the shared customs data set")
-	defer f.Close()
-	r := csv.NewReader(f)
-	header, err := r.Read()
-	require.NoError(t, err)
-	row, err := r.Read()
-	require.NoError(t, err)
-	d, err := schemas.DeclarationFromCSV(header, row)
-	require.NoError(t, err)
+	d := firstCustomsDeclaration(t)
 	d.ID, d.ShipmentID, d.ImporterID, d.HSCode, d.Date = j.decl, j.shipment, j.importer, "0808100000", now.Format(time.DateOnly)
 	_, err = exporterUser.SubmitDeclaration(ctx, *d)
 	require.NoError(t, err, "submitting the declaration")

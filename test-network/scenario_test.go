@@ -125,6 +125,15 @@ func (s *scene) pod(minutes int) *schemas.Touchpoint {
 // it the scenario's declaration.
 func (s *scene) declaration(t *testing.T) schemas.Declaration {
 	t.Helper()
+	d := firstCustomsDeclaration(t)
+	d.ID, d.ShipmentID, d.HSCode = s.decl, s.shipment, "0808100000"
+	return *d
+}
+
+// firstCustomsDeclaration reads the first row of the shared customs data set
+// as a declaration.
+func firstCustomsDeclaration(t *testing.T) *schemas.Declaration {
+	t.Helper()
 	f, err := os.Open(shareddata.Path(t, "customs", "train.csv"))
 	require.NoError(t, err, "opening the customs data set")
 	defer f.Close()
@@ -135,8 +144,7 @@ func (s *scene) declaration(t *testing.T) schemas.Declaration {
 	require.NoError(t, err)
 	d, err := schemas.DeclarationFromCSV(header, row)
 	require.NoError(t, err)
-	d.ID, d.ShipmentID, d.HSCode = s.decl, s.shipment, "0808100000"
-	return *d
+	return d
 }
 
 func js(t *testing.T, v any) string { return mustJSON(t, v) }

@@ -51,7 +51,9 @@ func New(io *iostreams.IOStreams) *Factory {
 	return &Factory{IOStreams: io, Globals: &Globals{}, Getenv: os.Getenv, Now: time.Now}
 }
 
-func (f *Factory) getenv(k string) string {
+// Env reads an environment variable through Getenv, or from the process
+// environment when Getenv is nil.
+func (f *Factory) Env(k string) string {
 	if f.Getenv == nil {
 		return os.Getenv(k)
 	}
@@ -63,7 +65,7 @@ func (f *Factory) ProfilePath() string {
 	if f.Globals.Profile != "" {
 		return f.Globals.Profile
 	}
-	if p := f.getenv(EnvProfile); p != "" {
+	if p := f.Env(EnvProfile); p != "" {
 		return p
 	}
 	return DefaultProfile
@@ -88,7 +90,7 @@ func (f *Factory) LoadProfile() (*profile.Profile, error) {
 func (f *Factory) Identity(p *profile.Profile, preferred string) (msp, name string, err error) {
 	msp = f.Globals.MSP
 	if msp == "" {
-		msp = f.getenv(EnvMSP)
+		msp = f.Env(EnvMSP)
 	}
 	if msp == "" {
 		ids := p.OrgIDs()
@@ -99,7 +101,7 @@ func (f *Factory) Identity(p *profile.Profile, preferred string) (msp, name stri
 	}
 	name = f.Globals.Identity
 	if name == "" {
-		name = f.getenv(EnvIdentity)
+		name = f.Env(EnvIdentity)
 	}
 	if name == "" {
 		name = preferred
@@ -123,13 +125,22 @@ func (f *Factory) Client(preferredIdentity string) (*client.Client, error) {
 	return client.ConnectProfile(p, msp, name, f.ClientOptions...)
 }
 
+// Officer is the value of an --officer flag: officer when given, else the
+// acting identity of c as name@MSP.
+func Officer(c *client.Client, officer string) string {
+	if officer != "" {
+		return officer
+	}
+	return c.IdentityName() + "@" + c.MSPID()
+}
+
 // KeystoreDir resolves --keystore, then AEOLEDGER_KEYSTORE, then the keys
 // folder beside the connection profile.
 func (f *Factory) KeystoreDir() string {
 	if f.Globals.Keystore != "" {
 		return f.Globals.Keystore
 	}
-	if d := f.getenv(EnvKeystore); d != "" {
+	if d := f.Env(EnvKeystore); d != "" {
 		return d
 	}
 	return filepath.Join(filepath.Dir(f.ProfilePath()), "keys")
@@ -143,7 +154,7 @@ func (f *Factory) Keystore(opts ...keystore.Option) (*keystore.Store, error) {
 // Passphrase resolves the key passphrase (never printed).
 func (f *Factory) Passphrase() (string, error) {
 	return keystore.ResolvePassphrase(keystore.PassphraseSource{
-		File: f.Globals.PassphraseFile, Getenv: f.getenv, DevDir: f.KeystoreDir(),
+		File: f.Globals.PassphraseFile, Getenv: f.Env, DevDir: f.KeystoreDir(),
 	})
 }
 

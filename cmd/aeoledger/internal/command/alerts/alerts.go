@@ -7,6 +7,7 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,7 +66,7 @@ that closed it (who acted and the response), if any.`,
 				return err
 			}
 			opts.DSN = dsn
-			if opts.Severity != "" && !contains(schemas.Severities, opts.Severity) {
+			if opts.Severity != "" && !slices.Contains(schemas.Severities, opts.Severity) {
 				return cmdutil.FlagErrorf("field=--severity value=%q rule=must be one of %s", opts.Severity, strings.Join(schemas.Severities, ", "))
 			}
 			if runF != nil {
@@ -80,15 +81,6 @@ that closed it (who acted and the response), if any.`,
 	cmd.Flags().StringVar(&opts.Severity, "severity", "", "Only alerts of this severity: "+strings.Join(schemas.Severities, ", "))
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
 	return cmd
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Item is one alert in `alerts list --json`.
@@ -193,10 +185,7 @@ func ackRun(ctx context.Context, opts *AckOptions) error {
 	if err != nil {
 		return fmt.Errorf("reading alert %s: %w", opts.ID, err)
 	}
-	officer := opts.Officer
-	if officer == "" {
-		officer = c.IdentityName() + "@" + c.MSPID()
-	}
+	officer := cmdutil.Officer(c, opts.Officer)
 	rec, err := pipeline.AckRecord(*alert, officer, opts.Response, opts.Now())
 	if err != nil {
 		return fmt.Errorf("acknowledging %s: %w", opts.ID, err)

@@ -193,10 +193,7 @@ func clearRun(ctx context.Context, opts *ClearOptions) error {
 	if err != nil {
 		return err
 	}
-	officer := opts.Officer
-	if officer == "" {
-		officer = c.IdentityName() + "@" + c.MSPID()
-	}
+	officer := cmdutil.Officer(c, opts.Officer)
 	var done []schemas.ComplianceRecord
 	for _, h := range hits {
 		rec, err := pipeline.ClearanceRecord(h, officer, opts.Reason, opts.Now())

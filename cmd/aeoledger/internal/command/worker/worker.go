@@ -70,10 +70,6 @@ func (rm ReadModel) DSN(f *cmdutil.Factory) (string, error) {
 	if rm.DB != "" && rm.PG != "" {
 		return "", cmdutil.FlagErrorf("field=--pg value=%q rule=give --db or --pg, not both", rm.PG)
 	}
-	getenv := f.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
 	switch {
 	case rm.PG != "":
 		if !strings.HasPrefix(rm.PG, "postgres://") && !strings.HasPrefix(rm.PG, "postgresql://") && !strings.Contains(rm.PG, "host=") {
@@ -82,10 +78,10 @@ func (rm ReadModel) DSN(f *cmdutil.Factory) (string, error) {
 		return rm.PG, nil
 	case rm.DB != "":
 		return "sqlite:" + rm.DB, nil
-	case getenv(EnvPG) != "":
-		return getenv(EnvPG), nil
-	case getenv(EnvDB) != "":
-		return "sqlite:" + getenv(EnvDB), nil
+	case f.Env(EnvPG) != "":
+		return f.Env(EnvPG), nil
+	case f.Env(EnvDB) != "":
+		return "sqlite:" + f.Env(EnvDB), nil
 	}
 	return "sqlite:" + filepath.Join(filepath.Dir(f.ProfilePath()), DefaultDBFile), nil
 }
@@ -95,10 +91,7 @@ func SanctionsDir(f *cmdutil.Factory, flag string) string {
 	if flag != "" {
 		return flag
 	}
-	if f.Getenv != nil {
-		return f.Getenv(EnvSanctions)
-	}
-	return os.Getenv(EnvSanctions)
+	return f.Env(EnvSanctions)
 }
 
 // RunOptions are the inputs of `worker run`.
