@@ -10,11 +10,8 @@
 package blocks
 
 import (
-	"crypto/sha256"
-	"encoding/asn1"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -23,6 +20,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/aeoledger/aeoledger/network/ledger"
 )
 
 // ErrMalformed is wrapped by every error about a block whose bytes do not
@@ -32,7 +31,7 @@ var ErrMalformed = errors.New("malformed block")
 // Block is a parsed committed block.
 type Block struct {
 	Number uint64
-	// Hash is HeaderHash of this block's header; the next block's
+	// Hash is ledger.BlockHeaderHash of this block's header; the next block's
 	// PreviousHash must equal it.
 	Hash         []byte
 	PreviousHash []byte
@@ -130,13 +129,9 @@ func Parse(b *common.Block) (*Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing block %d: %w", number, err)
 	}
-	hash, err := HeaderHash(b.GetHeader())
-	if err != nil {
-		return nil, fmt.Errorf("parsing block %d: %w", number, err)
-	}
 	out := &Block{
 		Number:       number,
-		Hash:         hash,
+		Hash:         ledger.BlockHeaderHash(b.GetHeader()),
 		PreviousHash: b.GetHeader().GetPreviousHash(),
 		DataHash:     b.GetHeader().GetDataHash(),
 		Transactions: make([]Transaction, len(envelopes)),
@@ -290,20 +285,4 @@ func parseWrites(results []byte) ([]Write, error) {
 		}
 	}
 	return writes, nil
-}
-
-// HeaderHash is Fabric's block hash, the value the next block carries as
-// PreviousHash: SHA-256 of the DER encoding of (number, previous hash, data
-// hash), as Fabric's protoutil computes it.
-func HeaderHash(h *common.BlockHeader) ([]byte, error) {
-	der, err := asn1.Marshal(struct {
-		Number       *big.Int
-		PreviousHash []byte
-		DataHash     []byte
-	}{new(big.Int).SetUint64(h.GetNumber()), h.GetPreviousHash(), h.GetDataHash()})
-	if err != nil {
-		return nil, fmt.Errorf("encoding block header: %w", err)
-	}
-	sum := sha256.Sum256(der)
-	return sum[:], nil
 }

@@ -41,11 +41,10 @@ type Entry struct {
 // EntryHash computes what e.Hash must hold.
 func EntryHash(e Entry) (string, error) {
 	e.Hash = ""
-	c, err := schemas.Canonical(e)
+	sum, err := schemas.Digest(e)
 	if err != nil {
 		return "", fmt.Errorf("hashing log entry %d: %w", e.Seq, err)
 	}
-	sum := sha256.Sum256(c)
 	return hex.EncodeToString(sum[:]), nil
 }
 

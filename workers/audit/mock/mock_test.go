@@ -162,11 +162,14 @@ func TestMockAuditFindsEachPlantedViolationAndCitesItsRecords(t *testing.T) {
 			assert.Equal(t, tc.records, got[tc.check])
 		})
 	}
+	archiveChecks := 0
 	for _, c := range rep.Checks {
 		if c.Name == mock.CheckDocumentTampered || c.Name == mock.CheckAccessLogBreak {
+			archiveChecks++
 			assert.False(t, c.Ran, "no archive was given")
 		}
 	}
+	assert.Equal(t, 2, archiveChecks, "the report lists both archive checks, as not run")
 	var text, pdf bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
 	assert.Contains(t, text.String(), "records: r-signed-revoked")

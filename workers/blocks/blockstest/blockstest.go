@@ -13,7 +13,6 @@
 package blockstest
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -21,7 +20,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -34,7 +32,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
-	"github.com/aeoledger/aeoledger/workers/blocks"
+	"github.com/aeoledger/aeoledger/network/ledger"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -114,20 +112,16 @@ func (c *Chain) Add(txs ...Tx) (*common.Block, error) {
 		data[i] = raw
 		filter[i] = byte(tx.Code)
 	}
-	dataHash := sha256.Sum256(bytes.Join(data, nil))
-	header := &common.BlockHeader{Number: number, PreviousHash: c.prevHash, DataHash: dataHash[:]}
+	blockData := &common.BlockData{Data: data}
+	header := &common.BlockHeader{Number: number, PreviousHash: c.prevHash, DataHash: ledger.BlockDataHash(blockData)}
 	meta := make([][]byte, len(common.BlockMetadataIndex_name))
 	meta[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = filter
 	block := &common.Block{
 		Header:   header,
-		Data:     &common.BlockData{Data: data},
+		Data:     blockData,
 		Metadata: &common.BlockMetadata{Metadata: meta},
 	}
-	hash, err := blocks.HeaderHash(header)
-	if err != nil {
-		return nil, err
-	}
-	c.prevHash = hash
+	c.prevHash = ledger.BlockHeaderHash(header)
 	c.next++
 	return block, nil
 }
@@ -181,8 +175,7 @@ func (c *Chain) envelope(number uint64, index int, tx Tx) (*common.Envelope, err
 	nonceSum := sha256.Sum256(seed[:])
 	nonce := nonceSum[:24]
 	if tx.ID == "" {
-		idSum := sha256.Sum256(append(append([]byte{}, nonce...), creator...))
-		tx.ID = hex.EncodeToString(idSum[:])
+		tx.ID = ledger.ComputeTxID(nonce, creator)
 	}
 	headerType := common.HeaderType_ENDORSER_TRANSACTION
 	if tx.Config {
