@@ -12,6 +12,7 @@ func FuzzReadRows(f *testing.F) {
 	f.Add("sensor", "r.csv", "deviceId,time,temperature\nd1,2026-11-27T10:00:00Z,3\nd1,x,y\n")
 	f.Add("seal", "s.json", `[{"seal":{"class":"H","number":"H-1234","action":"verified"}}]`)
 	f.Add("pod", "p.jsonl", "{\"pod\":{}}\n{")
+	f.Add("container", "q.csv", "number,action\n\"MSCU1234566\"x,loaded\n") // a refused quote: no field positions
 	f.Fuzz(func(t *testing.T, typ, name, content string) {
 		if _, ok := columns[typ]; !ok {
 			typ = "container"

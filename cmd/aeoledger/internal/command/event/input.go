@@ -111,6 +111,20 @@ func truncate(s string) string {
 	return s
 }
 
+// csvLine is the line a CSV record starts on. A record the reader refused
+// has no field positions (FieldPos would panic): its ParseError names the line.
+func csvLine(cr *csv.Reader, rec []string, err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.StartLine
+	}
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := cr.FieldPos(0)
+	return line
+}
+
 func csvRows(typ string, raw []byte, defaults fields, batchSize int, now time.Time) ([]row, error) {
 	cr := csv.NewReader(bytes.NewReader(raw))
 	cr.TrimLeadingSpace = true
@@ -136,7 +150,7 @@ func csvRows(typ string, raw []byte, defaults fields, batchSize int, now time.Ti
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := csvLine(cr, rec, err)
 		if err != nil {
 			rows = append(rows, row{Where: fmt.Sprintf("line %d", line), Err: &schemas.FieldError{Field: "(csv)", Value: "", Rule: err.Error()}})
 			continue
