@@ -110,7 +110,7 @@ func (t *txn) resolveTarget(r *schemas.ComplianceRecord) (*schemas.ComplianceRec
 	if err != nil {
 		return nil, err
 	}
-	raw, err := t.stub.GetState(rk)
+	raw, err := t.getState(rk)
 	if err != nil {
 		return nil, fmt.Errorf("reading resolutions: %w", err)
 	}

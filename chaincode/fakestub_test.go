@@ -187,9 +187,14 @@ func (s *fakeStub) GetState(key string) ([]byte, error) {
 }
 
 func (s *fakeStub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if err := s.fault("GetMultipleStates"); err != nil {
+		return nil, err
+	}
+	s.ledger.mu.Lock()
+	defer s.ledger.mu.Unlock()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		out[i], _ = s.GetState(k)
+		out[i] = append([]byte(nil), s.ledger.state[k]...)
 	}
 	return out, nil
 }

@@ -14,7 +14,7 @@ import (
 // must either succeed or fail with an INTERNAL error that leaves the ledger
 // unchanged: a failing peer never half-records evidence.
 func TestStubFailuresWriteNothing(t *testing.T) {
-	methods := []string{"GetTxTimestamp", "GetState", "PutState", "SetEvent", "GetStateByPartialCompositeKey",
+	methods := []string{"GetTxTimestamp", "GetState", "GetMultipleStates", "PutState", "SetEvent", "GetStateByPartialCompositeKey",
 		"GetStateByPartialCompositeKeyWithPagination", "GetHistoryForKey"}
 	type tx struct {
 		name string

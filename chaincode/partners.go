@@ -89,7 +89,7 @@ func (t *txn) keyUnused(address string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := t.stub.GetState(kk)
+	raw, err := t.getState(kk)
 	if err != nil {
 		return fmt.Errorf("reading key index: %w", err)
 	}
@@ -114,7 +114,7 @@ func (t *txn) partnerByKey(address string) (*schemas.Partner, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := t.stub.GetState(kk)
+	raw, err := t.getState(kk)
 	if err != nil {
 		return nil, fmt.Errorf("reading key index: %w", err)
 	}

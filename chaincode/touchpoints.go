@@ -60,6 +60,9 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 	if err != nil {
 		return nil, fmt.Errorf("recording touchpoint: %w", err)
 	}
+	if err := t.prefetchTouchpoint(tp, signer); err != nil {
+		return nil, fmt.Errorf("recording touchpoint: %w", err)
+	}
 	// 3. the signer's key belongs to an active partner.
 	partner, err := t.partnerByKey(signer)
 	if Code(err) == CodeNotFound {
@@ -158,6 +161,27 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 		return nil, fmt.Errorf("setting event: %w", err)
 	}
 	return raw, nil
+}
+
+// prefetchTouchpoint reads in one round trip the keys the checks below read
+// one by one: the signer's key index, the shipment, its state, the record
+// itself (duplicate check) and the record a correction corrects. A key that
+// cannot be formed is left out; the check that reads it reports why.
+func (t *txn) prefetchTouchpoint(tp *schemas.Touchpoint, signer string) error {
+	keys := make([]string, 0, 5)
+	add := func(obj string, attrs ...string) {
+		if k, err := t.key(obj, attrs...); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	add(objKey, schemas.NormalizeAddress(signer))
+	add(objShipment, tp.ShipmentID)
+	add(objState, tp.ShipmentID)
+	add(objRecord, tp.ID)
+	if tp.Correction != nil {
+		add(objRecord, tp.Correction.Corrects)
+	}
+	return t.prefetch(keys...)
 }
 
 // mayRecord applies the role-to-type matrix.

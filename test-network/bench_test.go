@@ -123,10 +123,13 @@ func BenchmarkLedgers(b *testing.B) {
 			for _, w := range workloads {
 				name := key(l.name, w.name, submitters)
 				b.Run(name, func(b *testing.B) {
-					rate, err := measure(ctx, b.N, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
+					m, err := measure(ctx, b.N, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
 					require.NoError(b, err, errMessage(err))
-					b.ReportMetric(rate, "tx/s")
-					rates[name] = rate
+					b.ReportMetric(m.rate, "tx/s")
+					b.ReportMetric(m.endorseMS, "ms-endorse")
+					b.ReportMetric(m.orderMS, "ms-order")
+					b.ReportMetric(m.commitWaitMS, "ms-commit-wait")
+					rates[name] = m.rate
 				})
 			}
 		}
@@ -153,14 +156,17 @@ func BenchmarkLedgers(b *testing.B) {
 
 // measure submits total transactions from the given number of concurrent
 // submitters, each waiting for its transaction to commit before sending the
-// next, and returns committed transactions per second.
+// next. It returns committed transactions per second and the mean time a
+// transaction spent in endorsement, in the hand-over to the orderer and in
+// the wait for its commit status.
 func measure(ctx context.Context, total, submitters int, c *client.Contract, fn string,
-	args func(submitter int) ([]string, error)) (float64, error) {
+	args func(submitter int) ([]string, error)) (measured, error) {
 	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		firstErr error
-		once     sync.Once
+		next                    atomic.Int64
+		endorse, order, waiting atomic.Int64
+		wg                      sync.WaitGroup
+		firstErr                error
+		once                    sync.Once
 	)
 	start := time.Now()
 	for g := range submitters {
@@ -169,16 +175,28 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 			defer wg.Done()
 			for next.Add(1) <= int64(total) {
 				a, err := args(g)
+				var res committed
 				if err == nil {
-					_, err = submit(ctx, c, fn, a...)
+					res, err = submit(ctx, c, fn, a...)
 				}
 				if err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
+				endorse.Add(int64(res.endorse))
+				order.Add(int64(res.order))
+				waiting.Add(int64(res.commitWait))
 			}
 		}()
 	}
 	wg.Wait()
-	return float64(total) / time.Since(start).Seconds(), firstErr
+	ms := func(sum *atomic.Int64) float64 { return float64(sum.Load()) / float64(total) / 1e6 }
+	return measured{rate: float64(total) / time.Since(start).Seconds(),
+		endorseMS: ms(&endorse), orderMS: ms(&order), commitWaitMS: ms(&waiting)}, firstErr
+}
+
+// measured is one workload's result.
+type measured struct {
+	rate                             float64 // committed transactions per second
+	endorseMS, orderMS, commitWaitMS float64 // mean milliseconds per transaction in each step
 }

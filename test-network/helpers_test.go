@@ -192,6 +192,9 @@ type committed struct {
 	txID     string
 	block    uint64
 	attempts int // 1 when the first attempt succeeded
+	// how long the last attempt spent in each step: endorsement, handing
+	// the transaction to the orderer, and waiting for its commit status.
+	endorse, order, commitWait time.Duration
 }
 
 // submit submits a transaction, retrying transient failures for up to a
@@ -218,16 +221,19 @@ func submitOnce(ctx context.Context, c *client.Contract, fn string, args ...stri
 	}
 	endorseCtx, cancelEndorse := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelEndorse()
+	t0 := time.Now()
 	tx, err := proposal.EndorseWithContext(endorseCtx)
 	if err != nil {
 		return committed{}, err
 	}
 	submitCtx, cancelSubmit := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelSubmit()
+	t1 := time.Now()
 	commit, err := tx.SubmitWithContext(submitCtx)
 	if err != nil {
 		return committed{}, err
 	}
+	t2 := time.Now()
 	// A transaction the orderer accepted can still be lost if the orderer
 	// stops before ordering it; its status then never arrives. Waiting a
 	// bounded time and submitting again is the client's recovery.
@@ -240,7 +246,8 @@ func submitOnce(ctx context.Context, c *client.Contract, fn string, args ...stri
 	if !st.Successful {
 		return committed{}, &commitFailure{txID: st.TransactionID, code: st.Code}
 	}
-	return committed{result: tx.Result(), txID: st.TransactionID, block: st.BlockNumber}, nil
+	return committed{result: tx.Result(), txID: st.TransactionID, block: st.BlockNumber,
+		endorse: t1.Sub(t0), order: t2.Sub(t1), commitWait: time.Since(t2)}, nil
 }
 
 // evaluate evaluates a query, retrying transient failures.

@@ -480,7 +480,7 @@ cmd_node() {
 		;;
 	*) die "unknown node '$name' (orderer0..3, peer0.exporter, peer0.carrier, peer0.customs, ccserver)" ;;
 	esac
-	say "$name: ${action}ped"
+	if [[ $action == stop ]]; then say "$name: stopped"; else say "$name: started"; fi
 }
 
 # ---------------------------------------------------------------- main
