@@ -129,6 +129,7 @@ func BenchmarkLedgers(b *testing.B) {
 					b.ReportMetric(m.endorseMS, "ms-endorse")
 					b.ReportMetric(m.orderMS, "ms-order")
 					b.ReportMetric(m.commitWaitMS, "ms-commit-wait")
+					b.ReportMetric(m.txPerBlock, "tx/block")
 					rates[name] = m.rate
 				})
 			}
@@ -164,10 +165,12 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 	var (
 		next                    atomic.Int64
 		endorse, order, waiting atomic.Int64
+		firstBlock, lastBlock   atomic.Uint64
 		wg                      sync.WaitGroup
 		firstErr                error
 		once                    sync.Once
 	)
+	firstBlock.Store(^uint64(0))
 	start := time.Now()
 	for g := range submitters {
 		wg.Add(1)
@@ -186,17 +189,23 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 				endorse.Add(int64(res.endorse))
 				order.Add(int64(res.order))
 				waiting.Add(int64(res.commitWait))
+				for b := firstBlock.Load(); res.block < b && !firstBlock.CompareAndSwap(b, res.block); b = firstBlock.Load() {
+				}
+				for b := lastBlock.Load(); res.block > b && !lastBlock.CompareAndSwap(b, res.block); b = lastBlock.Load() {
+				}
 			}
 		}()
 	}
 	wg.Wait()
 	ms := func(sum *atomic.Int64) float64 { return float64(sum.Load()) / float64(total) / 1e6 }
-	return measured{rate: float64(total) / time.Since(start).Seconds(),
+	blocks := float64(lastBlock.Load()-firstBlock.Load()) + 1
+	return measured{rate: float64(total) / time.Since(start).Seconds(), txPerBlock: float64(total) / blocks,
 		endorseMS: ms(&endorse), orderMS: ms(&order), commitWaitMS: ms(&waiting)}, firstErr
 }
 
 // measured is one workload's result.
 type measured struct {
 	rate                             float64 // committed transactions per second
+	txPerBlock                       float64 // transactions per block (the blocks they span)
 	endorseMS, orderMS, commitWaitMS float64 // mean milliseconds per transaction in each step
 }
