@@ -135,13 +135,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting node: %w", err)
 	}
+	issued := peer.NewIssuedEndorsements(0)
 	led, err := ledger.Open(cfg.DataDir, ledger.Options{
 		ChannelID:    network.Channel,
 		BatchSize:    cfg.BatchSize,
 		BatchTimeout: cfg.BatchTimeout,
 		Signer:       ordererID,
 		NoSync:       cfg.NoSync,
-		Validate:     peer.EndorsementValidator(mgr, network.AppOrgIDs()),
+		Validate:     peer.EndorsementValidator(mgr, network.AppOrgIDs(), issued),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting node: %w", err)
@@ -158,6 +159,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		MSPs:       mgr,
 		AppOrgs:    network.AppOrgIDs(),
 		Endorser:   endorser,
+		Issued:     issued,
 		Address:    lis.Addr().String(),
 		Logger:     cfg.Logger,
 	})

@@ -94,12 +94,13 @@ func startPeer(t *testing.T) *harness {
 	require.NoError(t, err)
 	ordererID, err := n.OrdererSigner()
 	require.NoError(t, err)
+	issued := peer.NewIssuedEndorsements(0)
 	led, err := ledger.Open(filepath.Join(root, "data"), ledger.Options{
 		ChannelID:    n.Channel,
 		BatchSize:    50,
 		BatchTimeout: 5 * time.Millisecond,
 		Signer:       ordererID,
-		Validate:     peer.EndorsementValidator(mgr, n.AppOrgIDs()),
+		Validate:     peer.EndorsementValidator(mgr, n.AppOrgIDs(), issued),
 	})
 	require.NoError(t, err)
 	srv, err := peer.New(peer.Config{
@@ -109,6 +110,7 @@ func startPeer(t *testing.T) *harness {
 		MSPs:       mgr,
 		AppOrgs:    n.AppOrgIDs(),
 		Endorser:   endorser,
+		Issued:     issued,
 		Address:    "127.0.0.1",
 	})
 	require.NoError(t, err)

@@ -206,10 +206,12 @@ func (s *Server) process(ctx context.Context, up *unpackedProposal) (*processed,
 		// Chaincode error: the peer returns the payload but does not endorse.
 		return &processed{response: &pb.ProposalResponse{Version: 1, Response: res.Response, Payload: prpBytes}, prpBytes: prpBytes}, nil
 	}
-	sig, err := s.cfg.Endorser.Sign(append(append([]byte{}, prpBytes...), s.endorserID...))
+	signed := append(append(make([]byte, 0, len(prpBytes)+len(s.endorserID)), prpBytes...), s.endorserID...)
+	sig, err := s.cfg.Endorser.Sign(signed)
 	if err != nil {
 		return nil, fmt.Errorf("signing endorsement: %w", err)
 	}
+	s.cfg.Issued.add(sig, signed)
 	return &processed{
 		response: &pb.ProposalResponse{
 			Version:     1,

@@ -20,12 +20,16 @@ import (
 //     and verify over ProposalResponsePayload||endorser (the embedded
 //     network's endorsement policy), else ENDORSEMENT_POLICY_FAILURE.
 //
+// issued, when not nil, holds the endorsements this node signed; one of
+// them over exactly the bytes checked here is accepted without a second
+// ECDSA verification (see IssuedEndorsements).
+//
 // The transaction ID (SHA-256(nonce||creator), else BAD_PROPOSAL_TXID) is
 // checked by the ledger itself before this code is looked at, so it is not
 // checked again here. The creator's signature over the envelope was checked
 // by Submit, the only way in. Invalid transactions stay in the block and
 // their writes are dropped, as on Fabric.
-func EndorsementValidator(mgr *msp.Manager, appOrgs []string) func(*ledger.Tx) pb.TxValidationCode {
+func EndorsementValidator(mgr *msp.Manager, appOrgs []string, issued *IssuedEndorsements) func(*ledger.Tx) pb.TxValidationCode {
 	apps := map[string]bool{}
 	for _, id := range appOrgs {
 		apps[id] = true
@@ -41,7 +45,7 @@ func EndorsementValidator(mgr *msp.Manager, appOrgs []string) func(*ledger.Tx) p
 			}
 			signed := make([]byte, 0, len(tx.ProposalResponsePayload)+len(e.GetEndorser()))
 			signed = append(append(signed, tx.ProposalResponsePayload...), e.GetEndorser()...)
-			if id.Verify(signed, e.GetSignature()) == nil {
+			if issued.take(e.GetSignature(), signed) || id.Verify(signed, e.GetSignature()) == nil {
 				return pb.TxValidationCode_VALID
 			}
 		}
