@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -60,10 +61,8 @@ func (c *Contract) registerPartner(ctx contractapi.TransactionContextInterface, 
 	if err := t.putJSON(pk, p); err != nil {
 		return nil, err
 	}
-	for _, k := range p.Keys {
-		if err := t.putIndex(objKey, p.ID, k.Address); err != nil {
-			return nil, err
-		}
+	if err := t.putKeyIndex(p); err != nil {
+		return nil, err
 	}
 	if err := t.putIndex(objMSP, p.ID, p.MSPID, p.ID); err != nil {
 		return nil, err
@@ -93,10 +92,50 @@ func (t *txn) keyUnused(address string) error {
 	if err != nil {
 		return fmt.Errorf("reading key index: %w", err)
 	}
-	if owner := string(raw); owner != "" {
-		return fail(ErrDuplicate, "key %s is already registered to partner %q", address, owner)
+	if len(raw) == 0 {
+		return nil
+	}
+	owner, _, err := keyOwner(raw)
+	if err != nil {
+		return err
+	}
+	return fail(ErrDuplicate, "key %s is already registered to partner %q", address, owner)
+}
+
+// putKeyIndex writes, under each of the partner's key addresses, the
+// partner itself: a touchpoint then finds its signer's partner in the same
+// read as the shipment (one round trip to a Fabric peer, not two). Every
+// change of a partner goes through registerPartner or changePartner, which
+// rewrite all of its entries, so an entry never differs from aeo.partner.
+func (t *txn) putKeyIndex(p *schemas.Partner) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encoding value: %w", err)
+	}
+	for _, k := range p.Keys {
+		kk, err := t.key(objKey, k.Address)
+		if err != nil {
+			return err
+		}
+		if err := t.stub.PutState(kk, raw); err != nil {
+			return fmt.Errorf("writing index %s: %w", objKey, err)
+		}
 	}
 	return nil
+}
+
+// keyOwner decodes an aeo.key entry: the owning partner as JSON, or (as
+// written before the entry held the partner) just its ID, in which case
+// the partner is nil and must be loaded.
+func keyOwner(raw []byte) (string, *schemas.Partner, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		return string(raw), nil, nil
+	}
+	var p schemas.Partner
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", nil, fmt.Errorf("decoding key index entry: %w", err)
+	}
+	return p.ID, &p, nil
 }
 
 // loadPartner reads a partner or fails with ErrNotFound.
@@ -121,7 +160,11 @@ func (t *txn) partnerByKey(address string) (*schemas.Partner, error) {
 	if len(raw) == 0 {
 		return nil, fail(ErrNotFound, "key %s is not registered to any partner", address)
 	}
-	p, _, err := t.loadPartner(string(raw))
+	id, p, err := keyOwner(raw)
+	if err != nil || p != nil {
+		return p, err
+	}
+	p, _, err = t.loadPartner(id)
 	return p, err
 }
 
@@ -150,6 +193,9 @@ func (c *Contract) changePartner(ctx contractapi.TransactionContextInterface, wh
 	if err := t.putJSON(pk, p); err != nil {
 		return nil, err
 	}
+	if err := t.putKeyIndex(p); err != nil {
+		return nil, err
+	}
 	return p, t.emit(EventPartner, p)
 }
 
@@ -169,10 +215,7 @@ func (t *txn) addKey(p *schemas.Partner, keyJSON string) (string, error) {
 		return "", err
 	}
 	k.AddedAt = t.nowStr
-	p.Keys = append(p.Keys, *k)
-	if err := t.putIndex(objKey, p.ID, k.Address); err != nil {
-		return "", err
-	}
+	p.Keys = append(p.Keys, *k) // changePartner indexes it with the others
 	return k.Address, nil
 }
 
