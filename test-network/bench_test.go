@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,7 +78,12 @@ type benchWorkload struct {
 // It logs touchpoint against both per ledger, and embedded/Fabric per
 // workload.
 //
-// Run: AEOLEDGER_FABRIC=1 go test -run '^$' -bench Ledgers -benchtime 300x -v ./test-network/
+// Each sub-benchmark (one ledger, one number of submitters) runs the three
+// workloads in turns (benchRounds rounds of b.N/benchRounds transactions
+// each) and reports each one's rate, mean endorsement and commit-wait
+// times and transactions per block, and touchpoint/no-op.
+//
+// Run: AEOLEDGER_FABRIC=1 go test -run '^$' -bench Ledgers -benchtime 1000x -v ./test-network/
 func BenchmarkLedgers(b *testing.B) {
 	fabric := requireNetwork(b)
 	embedded := startEmbedded(b)
@@ -120,19 +127,38 @@ func BenchmarkLedgers(b *testing.B) {
 	}
 	for _, submitters := range []int{1, maxSubmitters} {
 		for _, l := range ledgers {
-			for _, w := range workloads {
-				name := key(l.name, w.name, submitters)
-				b.Run(name, func(b *testing.B) {
-					m, err := measure(ctx, b.N, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
-					require.NoError(b, err, errMessage(err))
-					b.ReportMetric(m.rate, "tx/s")
-					b.ReportMetric(m.endorseMS, "ms-endorse")
-					b.ReportMetric(m.orderMS, "ms-order")
-					b.ReportMetric(m.commitWaitMS, "ms-commit-wait")
-					b.ReportMetric(m.txPerBlock, "tx/block")
-					rates[name] = m.rate
-				})
-			}
+			b.Run(fmt.Sprintf("ledger=%s/submitters=%d", l.name, submitters), func(b *testing.B) {
+				// The workloads take turns in rounds, each starting with a
+				// different one, so that a change in the shared machine's
+				// load falls on all of them alike.
+				rounds := min(benchRounds, b.N)
+				sum := make([]measured, len(workloads))
+				for r := range rounds {
+					n := b.N / rounds
+					if r < b.N%rounds {
+						n++
+					}
+					for i := range workloads {
+						wi := (r + i) % len(workloads)
+						w := workloads[wi]
+						m, err := measure(ctx, n, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
+						require.NoError(b, err, errMessage(err))
+						sum[wi].add(m)
+					}
+				}
+				for i, w := range workloads {
+					m := sum[i]
+					rates[key(l.name, w.name, submitters)] = m.rate()
+					b.ReportMetric(m.rate(), w.name+"-tx/s")
+					b.ReportMetric(m.mean(m.endorse), w.name+"-ms-endorse")
+					b.ReportMetric(m.mean(m.commitWait), w.name+"-ms-commit-wait")
+					b.ReportMetric(m.txPerBlock(), w.name+"-tx/block")
+				}
+				tp, empty := rates[key(l.name, "touchpoint", submitters)], rates[key(l.name, "no-op", submitters)]
+				if empty > 0 {
+					b.ReportMetric(tp/empty, "touchpoint/no-op")
+				}
+			})
 		}
 	}
 	ratio := func(a, b float64) string {
@@ -145,21 +171,34 @@ func BenchmarkLedgers(b *testing.B) {
 		for _, l := range ledgers {
 			tp := rates[key(l.name, "touchpoint", submitters)]
 			minimal, empty := rates[key(l.name, "minimal-write", submitters)], rates[key(l.name, "no-op", submitters)]
+			if tp == 0 {
+				continue // not selected by -bench
+			}
 			b.Logf("%-8s submitters=%-2d touchpoint %6.1f tx/s, minimal write %6.1f tx/s, no-op %6.1f tx/s; touchpoint/minimal %s, touchpoint/no-op %s",
 				l.name, submitters, tp, minimal, empty, ratio(tp, minimal), ratio(tp, empty))
 		}
 		for _, w := range workloads {
 			e, f := rates[key("embedded", w.name, submitters)], rates[key("fabric", w.name, submitters)]
+			if e == 0 || f == 0 {
+				continue
+			}
 			b.Logf("%-13s submitters=%-2d embedded/fabric %s", w.name, submitters, ratio(e, f))
 		}
 	}
 }
 
+// benchRounds is how many turns each workload takes in one sub-benchmark
+// (BENCH_ROUNDS overrides it).
+var benchRounds = func() int {
+	if v, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && v > 0 {
+		return v
+	}
+	return 5
+}()
+
 // measure submits total transactions from the given number of concurrent
 // submitters, each waiting for its transaction to commit before sending the
-// next. It returns committed transactions per second and the mean time a
-// transaction spent in endorsement, in the hand-over to the orderer and in
-// the wait for its commit status.
+// next, and returns what it took.
 func measure(ctx context.Context, total, submitters int, c *client.Contract, fn string,
 	args func(submitter int) ([]string, error)) (measured, error) {
 	var (
@@ -197,15 +236,33 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 		}()
 	}
 	wg.Wait()
-	ms := func(sum *atomic.Int64) float64 { return float64(sum.Load()) / float64(total) / 1e6 }
-	blocks := float64(lastBlock.Load()-firstBlock.Load()) + 1
-	return measured{rate: float64(total) / time.Since(start).Seconds(), txPerBlock: float64(total) / blocks,
-		endorseMS: ms(&endorse), orderMS: ms(&order), commitWaitMS: ms(&waiting)}, firstErr
+	return measured{txs: total, elapsed: time.Since(start), blocks: int(lastBlock.Load()-firstBlock.Load()) + 1,
+		endorse: time.Duration(endorse.Load()), order: time.Duration(order.Load()), commitWait: time.Duration(waiting.Load())}, firstErr
 }
 
-// measured is one workload's result.
+// measured is what one or more measure calls took.
 type measured struct {
-	rate                             float64 // committed transactions per second
-	txPerBlock                       float64 // transactions per block (the blocks they span)
-	endorseMS, orderMS, commitWaitMS float64 // mean milliseconds per transaction in each step
+	txs     int           // committed transactions
+	elapsed time.Duration // wall time
+	blocks  int           // blocks the transactions spanned
+	// summed over the transactions: time in endorsement, in the hand-over
+	// to the orderer and waiting for the commit status
+	endorse, order, commitWait time.Duration
 }
+
+func (m *measured) add(o measured) {
+	m.txs += o.txs
+	m.elapsed += o.elapsed
+	m.blocks += o.blocks
+	m.endorse += o.endorse
+	m.order += o.order
+	m.commitWait += o.commitWait
+}
+
+// rate is committed transactions per second.
+func (m measured) rate() float64 { return float64(m.txs) / m.elapsed.Seconds() }
+
+// mean returns a summed duration per transaction in milliseconds.
+func (m measured) mean(d time.Duration) float64 { return float64(d) / float64(m.txs) / 1e6 }
+
+func (m measured) txPerBlock() float64 { return float64(m.txs) / float64(m.blocks) }
