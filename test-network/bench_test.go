@@ -23,18 +23,21 @@ import (
 // carrier partner, and one shipment per submitter, so that concurrent
 // touchpoints never contend for one shipment's state.
 type benchLedger struct {
-	name      string
-	contract  *client.Contract
+	name     string
+	contract *client.Contract
+	// cpu reads the CPU time of every process of the ledger, the
+	// benchmark's own included (its clients sign and verify too).
+	cpu       func() (time.Duration, error)
 	s         scenario
 	shipments []string
 }
 
 const maxSubmitters = 16
 
-func prepareBenchLedger(ctx context.Context, b *testing.B, name string, n *fabricNet) *benchLedger {
+func prepareBenchLedger(ctx context.Context, b *testing.B, name string, n *fabricNet, cpu func() (time.Duration, error)) *benchLedger {
 	b.Helper()
 	s := setUpScenario(ctx, b, n)
-	l := &benchLedger{name: name, contract: n.contract(b, "ExporterMSP", "user1"), s: s, shipments: []string{s.shipmentID}}
+	l := &benchLedger{name: name, contract: n.contract(b, "ExporterMSP", "user1"), cpu: cpu, s: s, shipments: []string{s.shipmentID}}
 	exporterAdmin := n.contract(b, "ExporterMSP", "admin")
 	for i := 1; i < maxSubmitters; i++ {
 		id := fmt.Sprintf("%s-%d", s.shipmentID, i)
@@ -90,8 +93,8 @@ func BenchmarkLedgers(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	ledgers := []*benchLedger{
-		prepareBenchLedger(ctx, b, "fabric", fabric),
-		prepareBenchLedger(ctx, b, "embedded", embedded),
+		prepareBenchLedger(ctx, b, "fabric", fabric, networkCPU(fabric.runDir)),
+		prepareBenchLedger(ctx, b, "embedded", embedded, selfCPU),
 	}
 
 	base := time.Now().Add(-time.Hour)
@@ -121,7 +124,7 @@ func BenchmarkLedgers(b *testing.B) {
 		{name: "no-op", fn: "Ping", args: func(*benchLedger, int) ([]string, error) { return nil, nil }},
 	}
 
-	rates := map[string]float64{}
+	rates, cpuPerTx := map[string]float64{}, map[string]float64{}
 	key := func(ledger, workload string, submitters int) string {
 		return fmt.Sprintf("ledger=%s/tx=%s/submitters=%d", ledger, workload, submitters)
 	}
@@ -141,8 +144,13 @@ func BenchmarkLedgers(b *testing.B) {
 					for i := range workloads {
 						wi := (r + i) % len(workloads)
 						w := workloads[wi]
+						cpu0, err := l.cpu()
+						require.NoError(b, err)
 						m, err := measure(ctx, n, submitters, l.contract, w.fn, func(g int) ([]string, error) { return w.args(l, g) })
 						require.NoError(b, err, errMessage(err))
+						cpu1, err := l.cpu()
+						require.NoError(b, err)
+						m.cpu = cpu1 - cpu0
 						sum[wi].add(m)
 					}
 				}
@@ -153,6 +161,8 @@ func BenchmarkLedgers(b *testing.B) {
 					b.ReportMetric(m.mean(m.endorse), w.name+"-ms-endorse")
 					b.ReportMetric(m.mean(m.commitWait), w.name+"-ms-commit-wait")
 					b.ReportMetric(m.txPerBlock(), w.name+"-tx/block")
+					b.ReportMetric(m.mean(m.cpu), w.name+"-cpu-ms/tx")
+					cpuPerTx[key(l.name, w.name, submitters)] = m.mean(m.cpu)
 				}
 				tp, empty := rates[key(l.name, "touchpoint", submitters)], rates[key(l.name, "no-op", submitters)]
 				if empty > 0 {
@@ -176,6 +186,9 @@ func BenchmarkLedgers(b *testing.B) {
 			}
 			b.Logf("%-8s submitters=%-2d touchpoint %6.1f tx/s, minimal write %6.1f tx/s, no-op %6.1f tx/s; touchpoint/minimal %s, touchpoint/no-op %s",
 				l.name, submitters, tp, minimal, empty, ratio(tp, minimal), ratio(tp, empty))
+			tpCPU, emptyCPU := cpuPerTx[key(l.name, "touchpoint", submitters)], cpuPerTx[key(l.name, "no-op", submitters)]
+			b.Logf("%-8s submitters=%-2d CPU per transaction (all processes): touchpoint %.2f ms, no-op %.2f ms; no-op/touchpoint %s",
+				l.name, submitters, tpCPU, emptyCPU, ratio(emptyCPU, tpCPU))
 		}
 		for _, w := range workloads {
 			e, f := rates[key("embedded", w.name, submitters)], rates[key("fabric", w.name, submitters)]
@@ -244,6 +257,7 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 type measured struct {
 	txs     int           // committed transactions
 	elapsed time.Duration // wall time
+	cpu     time.Duration // CPU time of the ledger's processes and the clients
 	blocks  int           // blocks the transactions spanned
 	// summed over the transactions: time in endorsement, in the hand-over
 	// to the orderer and waiting for the commit status
@@ -253,6 +267,7 @@ type measured struct {
 func (m *measured) add(o measured) {
 	m.txs += o.txs
 	m.elapsed += o.elapsed
+	m.cpu += o.cpu
 	m.blocks += o.blocks
 	m.endorse += o.endorse
 	m.order += o.order
