@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,15 +28,16 @@ type benchLedger struct {
 	name     string
 	contract *client.Contract
 	// cpu reads the CPU time of every process of the ledger, the
-	// benchmark's own included (its clients sign and verify too).
-	cpu       func() (time.Duration, error)
+	// benchmark's own included (its clients sign and verify too), by
+	// process name.
+	cpu       func() (map[string]time.Duration, error)
 	s         scenario
 	shipments []string
 }
 
 const maxSubmitters = 16
 
-func prepareBenchLedger(ctx context.Context, b *testing.B, name string, n *fabricNet, cpu func() (time.Duration, error)) *benchLedger {
+func prepareBenchLedger(ctx context.Context, b *testing.B, name string, n *fabricNet, cpu func() (map[string]time.Duration, error)) *benchLedger {
 	b.Helper()
 	s := setUpScenario(ctx, b, n)
 	l := &benchLedger{name: name, contract: n.contract(b, "ExporterMSP", "user1"), cpu: cpu, s: s, shipments: []string{s.shipmentID}}
@@ -94,7 +97,7 @@ func BenchmarkLedgers(b *testing.B) {
 	defer cancel()
 	ledgers := []*benchLedger{
 		prepareBenchLedger(ctx, b, "fabric", fabric, networkCPU(fabric.runDir)),
-		prepareBenchLedger(ctx, b, "embedded", embedded, selfCPU),
+		prepareBenchLedger(ctx, b, "embedded", embedded, embeddedCPU),
 	}
 
 	base := time.Now().Add(-time.Hour)
@@ -125,6 +128,7 @@ func BenchmarkLedgers(b *testing.B) {
 	}
 
 	rates, cpuPerTx := map[string]float64{}, map[string]float64{}
+	procCPU := map[string]map[string]float64{} // CPU ms per transaction by process
 	key := func(ledger, workload string, submitters int) string {
 		return fmt.Sprintf("ledger=%s/tx=%s/submitters=%d", ledger, workload, submitters)
 	}
@@ -150,7 +154,10 @@ func BenchmarkLedgers(b *testing.B) {
 						require.NoError(b, err, errMessage(err))
 						cpu1, err := l.cpu()
 						require.NoError(b, err)
-						m.cpu = cpu1 - cpu0
+						m.cpu = map[string]time.Duration{}
+						for p, t := range cpu1 {
+							m.cpu[p] = t - cpu0[p]
+						}
 						sum[wi].add(m)
 					}
 				}
@@ -161,8 +168,13 @@ func BenchmarkLedgers(b *testing.B) {
 					b.ReportMetric(m.mean(m.endorse), w.name+"-ms-endorse")
 					b.ReportMetric(m.mean(m.commitWait), w.name+"-ms-commit-wait")
 					b.ReportMetric(m.txPerBlock(), w.name+"-tx/block")
-					b.ReportMetric(m.mean(m.cpu), w.name+"-cpu-ms/tx")
-					cpuPerTx[key(l.name, w.name, submitters)] = m.mean(m.cpu)
+					b.ReportMetric(m.mean(m.totalCPU()), w.name+"-cpu-ms/tx")
+					cpuPerTx[key(l.name, w.name, submitters)] = m.mean(m.totalCPU())
+					byProc := map[string]float64{}
+					for p, d := range m.cpu {
+						byProc[p] = m.mean(d)
+					}
+					procCPU[key(l.name, w.name, submitters)] = byProc
 				}
 				tp, empty := rates[key(l.name, "touchpoint", submitters)], rates[key(l.name, "no-op", submitters)]
 				if empty > 0 {
@@ -189,6 +201,11 @@ func BenchmarkLedgers(b *testing.B) {
 			tpCPU, emptyCPU := cpuPerTx[key(l.name, "touchpoint", submitters)], cpuPerTx[key(l.name, "no-op", submitters)]
 			b.Logf("%-8s submitters=%-2d CPU per transaction (all processes): touchpoint %.2f ms, no-op %.2f ms; no-op/touchpoint %s",
 				l.name, submitters, tpCPU, emptyCPU, ratio(emptyCPU, tpCPU))
+			tpProcs, emptyProcs := procCPU[key(l.name, "touchpoint", submitters)], procCPU[key(l.name, "no-op", submitters)]
+			for _, p := range slices.Sorted(maps.Keys(tpProcs)) {
+				b.Logf("%-8s submitters=%-2d   %-16s touchpoint %6.2f ms/tx, no-op %6.2f ms/tx, difference %+6.2f",
+					l.name, submitters, p, tpProcs[p], emptyProcs[p], tpProcs[p]-emptyProcs[p])
+			}
 		}
 		for _, w := range workloads {
 			e, f := rates[key("embedded", w.name, submitters)], rates[key("fabric", w.name, submitters)]
@@ -255,10 +272,10 @@ func measure(ctx context.Context, total, submitters int, c *client.Contract, fn 
 
 // measured is what one or more measure calls took.
 type measured struct {
-	txs     int           // committed transactions
-	elapsed time.Duration // wall time
-	cpu     time.Duration // CPU time of the ledger's processes and the clients
-	blocks  int           // blocks the transactions spanned
+	txs     int                      // committed transactions
+	elapsed time.Duration            // wall time
+	cpu     map[string]time.Duration // CPU time of the ledger's processes and the clients, by process
+	blocks  int                      // blocks the transactions spanned
 	// summed over the transactions: time in endorsement, in the hand-over
 	// to the orderer and waiting for the commit status
 	endorse, order, commitWait time.Duration
@@ -267,11 +284,25 @@ type measured struct {
 func (m *measured) add(o measured) {
 	m.txs += o.txs
 	m.elapsed += o.elapsed
-	m.cpu += o.cpu
+	if m.cpu == nil {
+		m.cpu = map[string]time.Duration{}
+	}
+	for p, t := range o.cpu {
+		m.cpu[p] += t
+	}
 	m.blocks += o.blocks
 	m.endorse += o.endorse
 	m.order += o.order
 	m.commitWait += o.commitWait
+}
+
+// totalCPU is the CPU time of all processes.
+func (m measured) totalCPU() time.Duration {
+	var t time.Duration
+	for _, d := range m.cpu {
+		t += d
+	}
+	return t
 }
 
 // rate is committed transactions per second.

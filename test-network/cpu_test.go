@@ -50,36 +50,44 @@ func processCPU(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
-// networkCPU returns a function that sums the CPU time of every process
-// network.sh started in runDir (peers, orderers, chaincode server) and of
-// this process (the clients).
-func networkCPU(runDir string) func() (time.Duration, error) {
-	return func() (time.Duration, error) {
-		total, err := selfCPU()
+// networkCPU returns a function that reads the CPU time of every process
+// network.sh started in runDir (peers, orderers, chaincode server, by their
+// pid file names) and of this process (as "clients").
+func networkCPU(runDir string) func() (map[string]time.Duration, error) {
+	return func() (map[string]time.Duration, error) {
+		self, err := selfCPU()
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
+		out := map[string]time.Duration{"clients": self}
 		files, err := filepath.Glob(filepath.Join(runDir, "pids", "*.pid"))
 		if err != nil || len(files) == 0 {
-			return 0, fmt.Errorf("finding the network's processes in %s: none found (%v)", runDir, err)
+			return nil, fmt.Errorf("finding the network's processes in %s: none found (%v)", runDir, err)
 		}
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			if err != nil {
-				return 0, fmt.Errorf("reading %s: %w", f, err)
+				return nil, fmt.Errorf("reading %s: %w", f, err)
 			}
 			pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
 			if err != nil {
-				return 0, fmt.Errorf("reading %s: %w", f, err)
+				return nil, fmt.Errorf("reading %s: %w", f, err)
 			}
 			cpu, err := processCPU(pid)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			total += cpu
+			out[strings.TrimSuffix(filepath.Base(f), ".pid")] = cpu
 		}
-		return total, nil
+		return out, nil
 	}
+}
+
+// embeddedCPU reads this process's CPU time: the embedded peer runs in it,
+// next to the clients.
+func embeddedCPU() (map[string]time.Duration, error) {
+	self, err := selfCPU()
+	return map[string]time.Duration{"node and clients": self}, err
 }
 
 // TestProcessCPUAgreesWithGetrusage reads this process's CPU time both ways
