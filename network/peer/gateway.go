@@ -137,6 +137,9 @@ func (s *Server) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gat
 	if code, msg, _ := outcome(p, err); code != codes.OK {
 		return nil, rpcError(codes.Aborted, "failed to endorse transaction, see attached details for more info", s.detail(msg))
 	}
+	// Only endorsements handed out for a transaction are remembered for the
+	// commit-time check: Evaluate's signed responses never come back.
+	s.cfg.Issued.add(p.response.GetEndorsement().GetSignature(), p.signed)
 	action := &pb.ChaincodeEndorsedAction{ProposalResponsePayload: p.prpBytes, Endorsements: []*pb.Endorsement{p.response.GetEndorsement()}}
 	env, err := prepareTransaction(up, action)
 	if err != nil {

@@ -61,6 +61,31 @@ func TestSubmitEvaluateAndCommitStatusThroughTheGatewayClient(t *testing.T) {
 	require.True(t, report.StateChecked)
 }
 
+// TestOnlyEndorsementsForTransactionsAreRemembered follows the memo of
+// issued endorsements through the gateway: an evaluation adds nothing, an
+// endorsement adds its signature, and the commit consumes it.
+func TestOnlyEndorsementsForTransactionsAreRemembered(t *testing.T) {
+	h := startPeer(t)
+	contract := h.contract(h.connect(t, "ExporterMSP", "user1"))
+
+	_, err := contract.EvaluateTransaction("get", "colour")
+	require.NoError(t, err)
+	require.Zero(t, h.issued.Len(), "an evaluation is never submitted")
+
+	tx, err := contract.NewProposal("put", client.WithArguments("colour", "red"))
+	require.NoError(t, err)
+	endorsed, err := tx.Endorse()
+	require.NoError(t, err)
+	require.Equal(t, 1, h.issued.Len())
+
+	commit, err := endorsed.Submit()
+	require.NoError(t, err)
+	st, err := commit.Status()
+	require.NoError(t, err)
+	require.Equal(t, pb.TxValidationCode_VALID, st.Code)
+	require.Zero(t, h.issued.Len(), "the commit used the remembered endorsement")
+}
+
 func TestChaincodeSeesTheCallerAsOnFabric(t *testing.T) {
 	h := startPeer(t)
 	cases := []struct {

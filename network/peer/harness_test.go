@@ -79,6 +79,7 @@ func (kvChaincode) Invoke(stub shim.ChaincodeStubInterface) *pb.Response {
 type harness struct {
 	net    *devnet.Network
 	ledger *ledger.Ledger
+	issued *peer.IssuedEndorsements
 	addr   string
 	tls    *tls.Config
 }
@@ -129,7 +130,7 @@ func startPeer(t *testing.T) *harness {
 	require.NoError(t, err)
 	tlsCfg, err := prof.GatewayTLS()
 	require.NoError(t, err)
-	return &harness{net: n, ledger: led, addr: lis.Addr().String(), tls: tlsCfg}
+	return &harness{net: n, ledger: led, issued: issued, addr: lis.Addr().String(), tls: tlsCfg}
 }
 
 // connect opens an unmodified fabric-gateway client as org/name.

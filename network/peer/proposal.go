@@ -159,6 +159,9 @@ type processed struct {
 	response *pb.ProposalResponse
 	// prpBytes is the marshalled ProposalResponsePayload the peer signed.
 	prpBytes []byte
+	// signed is what the endorsement signature covers (prpBytes followed by
+	// the endorser's identity); nil when the peer did not endorse.
+	signed []byte
 }
 
 // process runs the endorser's ProcessProposal: validate, simulate and, for
@@ -211,7 +214,6 @@ func (s *Server) process(ctx context.Context, up *unpackedProposal) (*processed,
 	if err != nil {
 		return nil, fmt.Errorf("signing endorsement: %w", err)
 	}
-	s.cfg.Issued.add(sig, signed)
 	return &processed{
 		response: &pb.ProposalResponse{
 			Version:     1,
@@ -220,6 +222,7 @@ func (s *Server) process(ctx context.Context, up *unpackedProposal) (*processed,
 			Endorsement: &pb.Endorsement{Endorser: s.endorserID, Signature: sig},
 		},
 		prpBytes: prpBytes,
+		signed:   signed,
 	}, nil
 }
 
