@@ -5,8 +5,9 @@ import (
 	"sync"
 )
 
-// IssuedEndorsements remembers the endorsements this node signed until the
-// validator meets them at commit. An endorsement whose signature bytes this
+// IssuedEndorsements remembers the endorsements this node handed out for
+// transactions (Endorse, not Evaluate) until the validator meets them at
+// commit. An endorsement whose signature bytes this
 // node produced over exactly the bytes the validator is about to check is
 // valid by construction, so the validator accepts it after a SHA-256 and a
 // map lookup instead of an ECDSA verification (about 100 µs of CPU per

@@ -64,8 +64,8 @@ type Config struct {
 	AppOrgs []string
 	// Endorser is the peer identity that signs endorsements.
 	Endorser *msp.SigningIdentity
-	// Issued, when not nil, records every endorsement signed, for the
-	// commit-time validator built with the same memo.
+	// Issued, when not nil, records every endorsement Endorse hands out,
+	// for the commit-time validator built with the same memo.
 	Issued *IssuedEndorsements
 	// Address is the node's address as reported in gateway.ErrorDetail.
 	Address string
