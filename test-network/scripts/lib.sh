@@ -464,8 +464,8 @@ EOF
   # BatchTimeout trades a single client's latency for block size. Clients
   # that wait for their commit never fill a block by count, so under load the
   # timeout alone sets the block size: at 10ms 16 such clients made blocks of
-  # 2-3 transactions and per-block work (signing, verifying, fsync on every
-  # node) dominated; at 50ms blocks held 10-16 (test-network/README.md).
+  # 2-4 transactions and per-block work (signing, verifying, fsync on every
+  # node) weighed heavily; at 50ms blocks held 9-16 (test-network/README.md).
   BatchTimeout: ${AEO_FABRIC_BATCH_TIMEOUT:-50ms}
   BatchSize:
     MaxMessageCount: 500
