@@ -295,7 +295,7 @@ func TestVerifyChainCatchesTamperedFabricBlocks(t *testing.T) {
 	verify := func(blocks []*common.Block) (*nledger.Report, []uint64, error) {
 		var signed []uint64
 		rep, err := nledger.VerifyChain(nledger.Blocks(blocks), nledger.VerifyOptions{UnsignedGenesis: true,
-			CheckSigner: func(block uint64, mspID string, cert *x509.Certificate) error {
+			CheckSigner: func(block uint64, _ time.Time, mspID string, cert *x509.Certificate) error {
 				if mspID != orderer.MSPID {
 					return errors.New("not the orderer org")
 				}

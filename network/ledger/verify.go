@@ -14,6 +14,7 @@ import (
 	"iter"
 	"math/big"
 	"sort"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	mspproto "github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -70,8 +71,10 @@ type StateEntry struct {
 type VerifyOptions struct {
 	// CheckSigner, if set, is called for every block signer whose signature
 	// verified; returning an error fails the block with CheckSigner. Use it
-	// to require a trusted orderer (its MSP ID and certificate chain).
-	CheckSigner func(block uint64, mspID string, cert *x509.Certificate) error
+	// to require a trusted orderer (its MSP ID and certificate chain). at is
+	// the block's time (BlockTime): check the certificate's validity then,
+	// not now, or evidence would stop verifying when a certificate expires.
+	CheckSigner func(block uint64, at time.Time, mspID string, cert *x509.Certificate) error
 	// UnsignedGenesis accepts a block 0 without signatures, as Fabric's
 	// configtxgen genesis blocks are. The embedded ledger signs block 0, so
 	// leave it false there.
@@ -289,10 +292,26 @@ func checkCanonical(blk *common.Block, raw []byte) error {
 	return nil
 }
 
+// BlockTime is the time a block's signer certificates must have been valid
+// at: the newest transaction timestamp in it (Fabric blocks carry no time of
+// their own; every envelope's channel header does). A block none of whose
+// envelopes parses gives the zero time.
+func BlockTime(blk *common.Block) time.Time {
+	var at time.Time
+	for _, raw := range blk.GetData().GetData() {
+		tx, err := ParseEnvelopeBytes(raw)
+		if err == nil && tx.Timestamp != nil && tx.Timestamp.AsTime().After(at) {
+			at = tx.Timestamp.AsTime()
+		}
+	}
+	return at
+}
+
 // checkSignatures verifies every signature of the block and returns the
 // consenter metadata the orderer signed.
 func (v *verifier) checkSignatures(blk *common.Block) ([]byte, error) {
 	n := blk.GetHeader().GetNumber()
+	var at time.Time // the block's time, worked out for the first CheckSigner call
 	mds := blk.GetMetadata().GetMetadata()
 	md := &common.Metadata{}
 	if len(mds) > int(common.BlockMetadataIndex_SIGNATURES) {
@@ -334,7 +353,10 @@ func (v *verifier) checkSignatures(blk *common.Block) ([]byte, error) {
 			return nil, verifyErr(n, CheckSignature, "signature %d by %s: %v", i, mspID, err)
 		}
 		if v.opts.CheckSigner != nil {
-			if err := v.opts.CheckSigner(n, mspID, cert); err != nil {
+			if at.IsZero() {
+				at = BlockTime(blk)
+			}
+			if err := v.opts.CheckSigner(n, at, mspID, cert); err != nil {
 				return nil, verifyErr(n, CheckSigner, "signature %d by %s: %v", i, mspID, err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"go.etcd.io/bbolt"
@@ -196,7 +197,7 @@ func TestVerifyOptions(t *testing.T) {
 	h := chainHarness(t)
 	blocks := h.allBlocks()
 	t.Run("CheckSigner can refuse an orderer", func(t *testing.T) {
-		_, err := VerifyChain(Blocks(blocks), VerifyOptions{CheckSigner: func(n uint64, mspID string, cert *x509.Certificate) error {
+		_, err := VerifyChain(Blocks(blocks), VerifyOptions{CheckSigner: func(n uint64, _ time.Time, mspID string, cert *x509.Certificate) error {
 			if n == 2 {
 				return fmt.Errorf("%s is not a trusted orderer", mspID)
 			}
@@ -205,6 +206,31 @@ func TestVerifyOptions(t *testing.T) {
 		wantVerifyError(t, err, 2, CheckSigner)
 		if !strings.Contains(err.Error(), "OrdererMSP is not a trusted orderer") {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("CheckSigner gets each block's newest transaction time", func(t *testing.T) {
+		got := map[uint64]time.Time{}
+		_, err := VerifyChain(Blocks(blocks), VerifyOptions{CheckSigner: func(n uint64, at time.Time, _ string, _ *x509.Certificate) error {
+			got[n] = at
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range blocks {
+			var want time.Time
+			for _, raw := range b.Data.Data {
+				tx, err := ParseEnvelopeBytes(raw)
+				if err != nil {
+					t.Fatalf("block %d: %v", b.Header.Number, err)
+				}
+				if ts := tx.Timestamp.AsTime(); ts.After(want) {
+					want = ts
+				}
+			}
+			if want.IsZero() || !got[b.Header.Number].Equal(want) {
+				t.Fatalf("block %d: CheckSigner got %v, the newest transaction is from %v", b.Header.Number, got[b.Header.Number], want)
+			}
 		}
 	})
 	unsigned := append([]*common.Block(nil), blocks...)

@@ -404,7 +404,6 @@ func (vr *verifier) checkBlocks() {
 		md[common.BlockMetadataIndex_SIGNATURES] = bb.Signatures
 		md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = bb.Flags
 		vb.blk = &common.Block{Header: hdr, Data: &common.BlockData{Data: bb.Data}, Metadata: &common.BlockMetadata{Metadata: md}}
-		at := latestTxTime(vb.blk)
 		if err := canonicalProto(bb.Signatures, &common.Metadata{}); err != nil {
 			vb.checks = append(vb.checks, fail(CatSignature, fmt.Sprintf("block %d signature", bb.Number), "signature metadata: "+err.Error()))
 			continue
@@ -425,7 +424,7 @@ func (vr *verifier) checkBlocks() {
 		var signers []string
 		_, err := ledger.VerifyChain(ledger.Blocks([]*common.Block{vb.blk}), ledger.VerifyOptions{
 			Consenters: consenters,
-			CheckSigner: func(_ uint64, mspID string, cert *x509.Certificate) error {
+			CheckSigner: func(_ uint64, at time.Time, mspID string, cert *x509.Certificate) error {
 				if err := vr.chain(mspID, cert, at, msp.RoleOrderer); err != nil {
 					return err
 				}
@@ -487,19 +486,6 @@ func canonicalProto(raw []byte, m proto.Message) error {
 		return errors.New("not in canonical encoding")
 	}
 	return nil
-}
-
-// latestTxTime is the newest transaction timestamp in a block: the time at
-// which its orderer certificate must have been valid.
-func latestTxTime(blk *common.Block) time.Time {
-	var at time.Time
-	for _, raw := range blk.GetData().GetData() {
-		tx, err := ledger.ParseEnvelopeBytes(raw)
-		if err == nil && tx.Timestamp != nil && tx.Timestamp.AsTime().After(at) {
-			at = tx.Timestamp.AsTime()
-		}
-	}
-	return at
 }
 
 // knownChain reports whether cert was already chained to mspID's CA and

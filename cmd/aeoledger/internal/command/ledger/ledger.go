@@ -73,8 +73,10 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 block: consecutive numbers, each previous-hash against the previous header, each
 data hash against the transactions, the validation flags, and every orderer
 signature, whose certificate must chain to an orderer organisation listed in the
-connection profile (orderers[].msp). The same check runs against the embedded
-peer and a Fabric network.
+connection profile (orderers[].msp) and must have been valid at the block's time
+(its newest transaction timestamp), so old evidence still verifies after a
+certificate expires. The same check runs against the embedded peer and a Fabric
+network.
 
 With --network the ledger files of a stopped embedded node are read directly
 (no node, no profile needed), and the world state is also replayed from the
@@ -131,13 +133,18 @@ func Run(ctx context.Context, opts *VerifyOptions) error {
 
 // trustedSigner accepts block signers whose certificate chains to one of the
 // trusted orderer MSPs.
-func trustedSigner(trusted map[string]*msp.MSP, names []string) func(uint64, string, *x509.Certificate) error {
-	return func(block uint64, mspID string, cert *x509.Certificate) error {
+func trustedSigner(trusted map[string]*msp.MSP, names []string) func(uint64, time.Time, string, *x509.Certificate) error {
+	return func(block uint64, at time.Time, mspID string, cert *x509.Certificate) error {
 		m, ok := trusted[mspID]
 		if !ok {
 			return fmt.Errorf("signer MSP %s is not a trusted orderer organisation %v", mspID, names)
 		}
-		role, err := m.Validate(cert, time.Now())
+		// The certificate must have been valid when the block was made; a
+		// block with no transaction time is checked against now.
+		if at.IsZero() {
+			at = time.Now()
+		}
+		role, err := m.Validate(cert, at)
 		if err != nil {
 			return err
 		}

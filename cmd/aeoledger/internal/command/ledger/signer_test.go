@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,7 +52,7 @@ func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := check(7, tc.mspID, readCert(t, tc.cert))
+			err := check(7, time.Now(), tc.mspID, readCert(t, tc.cert))
 			if tc.wantErr == "" {
 				assert.NoError(t, err)
 				return
@@ -59,4 +60,24 @@ func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
 			assert.ErrorContains(t, err, tc.wantErr)
 		})
 	}
+}
+
+// TestBlockSignersAreCheckedAtTheBlocksTime: evidence must keep verifying
+// after the orderer's certificate expires, and a block dated outside the
+// certificate's validity must not.
+func TestBlockSignersAreCheckedAtTheBlocksTime(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "net")
+	_, err := devnet.Init(dir, devnet.Options{})
+	require.NoError(t, err)
+	org := filepath.Join(dir, "organizations", "OrdererMSP")
+	m, err := msp.Load("OrdererMSP", filepath.Join(org, "msp"))
+	require.NoError(t, err)
+	check := trustedSigner(map[string]*msp.MSP{"OrdererMSP": m}, []string{"OrdererMSP"})
+	cert := readCert(t, filepath.Join(org, "orderers", "orderer0", "msp", "signcerts", "cert.pem"))
+
+	assert.NoError(t, check(3, cert.NotBefore.Add(time.Minute), "OrdererMSP", cert), "a block from within the validity")
+	assert.NoError(t, check(3, cert.NotAfter.Add(-time.Minute), "OrdererMSP", cert), "a block from just before expiry")
+	assert.ErrorIs(t, check(3, cert.NotAfter.Add(time.Minute), "OrdererMSP", cert), msp.ErrExpired, "a block dated after expiry")
+	assert.ErrorIs(t, check(3, cert.NotBefore.Add(-time.Minute), "OrdererMSP", cert), msp.ErrExpired, "a block dated before the certificate")
+	assert.NoError(t, check(3, time.Time{}, "OrdererMSP", cert), "no block time: checked at now")
 }
