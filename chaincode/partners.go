@@ -58,10 +58,7 @@ func (c *Contract) registerPartner(ctx contractapi.TransactionContextInterface, 
 		p.Keys = []schemas.SigningKey{}
 	}
 	p.Status, p.CreatedAt, p.UpdatedAt = schemas.PartnerActive, t.nowStr, t.nowStr
-	if err := t.putJSON(pk, p); err != nil {
-		return nil, err
-	}
-	if err := t.putKeyIndex(p); err != nil {
+	if err := t.storePartner(pk, p); err != nil {
 		return nil, err
 	}
 	if err := t.putIndex(objMSP, p.ID, p.MSPID, p.ID); err != nil {
@@ -102,15 +99,19 @@ func (t *txn) keyUnused(address string) error {
 	return fail(ErrDuplicate, "key %s is already registered to partner %q", address, owner)
 }
 
-// putKeyIndex writes, under each of the partner's key addresses, the
-// partner itself: a touchpoint then finds its signer's partner in the same
-// read as the shipment (one round trip to a Fabric peer, not two). Every
-// change of a partner goes through registerPartner or changePartner, which
-// rewrite all of its entries, so an entry never differs from aeo.partner.
-func (t *txn) putKeyIndex(p *schemas.Partner) error {
+// storePartner writes the partner at pk and, under each of its key
+// addresses, the same bytes: a touchpoint then finds its signer's partner
+// in the same read as the shipment (one round trip to a Fabric peer, not
+// two). Every change of a partner goes through registerPartner or
+// changePartner, which call this, so a key entry never differs from
+// aeo.partner.
+func (t *txn) storePartner(pk string, p *schemas.Partner) error {
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encoding value: %w", err)
+	}
+	if err := t.stub.PutState(pk, raw); err != nil {
+		return fmt.Errorf("writing state: %w", err)
 	}
 	for _, k := range p.Keys {
 		kk, err := t.key(objKey, k.Address)
@@ -190,10 +191,7 @@ func (c *Contract) changePartner(ctx contractapi.TransactionContextInterface, wh
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	p.UpdatedAt = t.nowStr
-	if err := t.putJSON(pk, p); err != nil {
-		return nil, err
-	}
-	if err := t.putKeyIndex(p); err != nil {
+	if err := t.storePartner(pk, p); err != nil {
 		return nil, err
 	}
 	return p, t.emit(EventPartner, p)

@@ -86,8 +86,9 @@ type benchWorkload struct {
 //
 // Each sub-benchmark (one ledger, one number of submitters) runs the three
 // workloads in turns (benchRounds rounds of b.N/benchRounds transactions
-// each) and reports each one's rate, mean endorsement and commit-wait
-// times and transactions per block, and touchpoint/no-op.
+// each) and reports each one's rate, mean endorsement, ordering hand-over
+// and commit-wait times, transactions per block and CPU per transaction,
+// and touchpoint/no-op.
 //
 // Run: AEOLEDGER_FABRIC=1 go test -run '^$' -bench Ledgers -benchtime 1000x -v ./test-network/
 func BenchmarkLedgers(b *testing.B) {
@@ -166,6 +167,7 @@ func BenchmarkLedgers(b *testing.B) {
 					rates[key(l.name, w.name, submitters)] = m.rate()
 					b.ReportMetric(m.rate(), w.name+"-tx/s")
 					b.ReportMetric(m.mean(m.endorse), w.name+"-ms-endorse")
+					b.ReportMetric(m.mean(m.order), w.name+"-ms-order")
 					b.ReportMetric(m.mean(m.commitWait), w.name+"-ms-commit-wait")
 					b.ReportMetric(m.txPerBlock(), w.name+"-tx/block")
 					b.ReportMetric(m.mean(m.totalCPU()), w.name+"-cpu-ms/tx")

@@ -294,14 +294,19 @@ func checkCanonical(blk *common.Block, raw []byte) error {
 
 // BlockTime is the time a block's signer certificates must have been valid
 // at: the newest transaction timestamp in it (Fabric blocks carry no time of
-// their own; every envelope's channel header does). A block none of whose
-// envelopes parses gives the zero time.
+// their own; every envelope's channel header does). Only the envelopes'
+// channel headers are decoded. A block with no readable timestamp gives
+// the zero time.
 func BlockTime(blk *common.Block) time.Time {
 	var at time.Time
 	for _, raw := range blk.GetData().GetData() {
-		tx, err := ParseEnvelopeBytes(raw)
-		if err == nil && tx.Timestamp != nil && tx.Timestamp.AsTime().After(at) {
-			at = tx.Timestamp.AsTime()
+		env, payload, ch := &common.Envelope{}, &common.Payload{}, &common.ChannelHeader{}
+		if proto.Unmarshal(raw, env) != nil || proto.Unmarshal(env.GetPayload(), payload) != nil ||
+			proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch) != nil || ch.GetTimestamp() == nil {
+			continue
+		}
+		if ts := ch.GetTimestamp().AsTime(); ts.After(at) {
+			at = ts
 		}
 	}
 	return at
