@@ -49,6 +49,7 @@ type Config struct {
 type Contract struct {
 	contractapi.Contract
 	governance map[string]bool
+	verified   verifiedTouchpoints
 }
 
 // New returns the ready chaincode, with the governance MSPs taken from the

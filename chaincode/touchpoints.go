@@ -44,19 +44,8 @@ func (c *Contract) recordTouchpoint(ctx contractapi.TransactionContextInterface,
 	if err != nil {
 		return nil, err
 	}
-	// 1. the record validates.
-	tp, err := schemas.ParseTouchpoint([]byte(recordJSON))
-	if err != nil {
-		return nil, fmt.Errorf("recording touchpoint: %w", err)
-	}
-	if tp.Incident != nil && tp.Incident.Generated {
-		return nil, fmt.Errorf("recording touchpoint: %w", invalid("incident.generated", "true", "only the contract creates generated incidents"))
-	}
-	// 2. the signature is good.
-	if tp.Signature == "" {
-		return nil, fmt.Errorf("recording touchpoint: %w", fail(ErrBadSignature, "field=signature is missing"))
-	}
-	signer, err := schemas.RecoverSigner(tp)
+	// 1. the record validates; 2. the signature is good.
+	tp, signer, err := c.checkTouchpoint(recordJSON)
 	if err != nil {
 		return nil, fmt.Errorf("recording touchpoint: %w", err)
 	}
