@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ func BenchmarkLedgers(b *testing.B) {
 			return !slices.Contains(strings.Split(only, ","), w.name)
 		})
 	}
-	rates, cpuPerTx := map[string]float64{}, map[string]float64{}
+	rates, cpuPerTx, busy := map[string]float64{}, map[string]float64{}, map[string]float64{}
 	procCPU := map[string]map[string]float64{} // CPU ms per transaction by process
 	key := func(ledger, workload string, submitters int) string {
 		return fmt.Sprintf("ledger=%s/tx=%s/submitters=%d", ledger, workload, submitters)
@@ -195,6 +196,8 @@ func BenchmarkLedgers(b *testing.B) {
 					b.ReportMetric(m.mean(m.commitWait), w.name+"-ms-commit-wait")
 					b.ReportMetric(m.txPerBlock(), w.name+"-tx/block")
 					b.ReportMetric(m.mean(m.totalCPU()), w.name+"-cpu-ms/tx")
+					b.ReportMetric(m.busy(), w.name+"-cpu-busy")
+					busy[key(l.name, w.name, submitters)] = m.busy()
 					cpuPerTx[key(l.name, w.name, submitters)] = m.mean(m.totalCPU())
 					byProc := map[string]float64{}
 					for p, d := range m.cpu {
@@ -225,8 +228,9 @@ func BenchmarkLedgers(b *testing.B) {
 			b.Logf("%-8s submitters=%-2d touchpoint %6.1f tx/s, minimal write %6.1f tx/s, no-op %6.1f tx/s; touchpoint/minimal %s, touchpoint/no-op %s",
 				l.name, submitters, tp, minimal, empty, ratio(tp, minimal), ratio(tp, empty))
 			tpCPU, emptyCPU := cpuPerTx[key(l.name, "touchpoint", submitters)], cpuPerTx[key(l.name, "no-op", submitters)]
-			b.Logf("%-8s submitters=%-2d CPU per transaction (all processes): touchpoint %.2f ms, no-op %.2f ms; no-op/touchpoint %s",
-				l.name, submitters, tpCPU, emptyCPU, ratio(emptyCPU, tpCPU))
+			b.Logf("%-8s submitters=%-2d CPU per transaction (all processes): touchpoint %.2f ms, no-op %.2f ms; no-op/touchpoint %s; CPUs busy %.0f%% and %.0f%%",
+				l.name, submitters, tpCPU, emptyCPU, ratio(emptyCPU, tpCPU),
+				100*busy[key(l.name, "touchpoint", submitters)], 100*busy[key(l.name, "no-op", submitters)])
 			tpProcs, emptyProcs := procCPU[key(l.name, "touchpoint", submitters)], procCPU[key(l.name, "no-op", submitters)]
 			for _, p := range slices.Sorted(maps.Keys(tpProcs)) {
 				b.Logf("%-8s submitters=%-2d   %-16s touchpoint %6.2f ms/tx, no-op %6.2f ms/tx, difference %+6.2f",
@@ -364,6 +368,12 @@ func (m measured) totalCPU() time.Duration {
 		t += d
 	}
 	return t
+}
+
+// busy is the share of the machine's CPUs the measured processes used:
+// near 1 the rate is bound by CPU time, well below 1 by latency.
+func (m measured) busy() float64 {
+	return m.totalCPU().Seconds() / m.elapsed.Seconds() / float64(runtime.NumCPU())
 }
 
 // rate is committed transactions per second.
