@@ -130,9 +130,12 @@ cmd_up() {
 		die "port(s) ${busy[*]} on 127.0.0.1 already in use; stop what listens there or set AEO_FABRIC_PORT_BASE (now $(port_base)). Nothing was started."
 	fi
 
+	local procs
+	procs="$(node_gomaxprocs)" || exit 1
+
 	rm -rf "$RUN"
 	mkdir -p "$RUN"/{config,channel,logs,pids,data}
-	printf 'CONSENSUS=%s\nPORT_BASE=%s\n' "${CONSENSUS:-raft}" "$(port_base)" >"$RUN/network.env"
+	printf 'CONSENSUS=%s\nPORT_BASE=%s\nNODE_GOMAXPROCS=%s\n' "${CONSENSUS:-raft}" "$(port_base)" "$procs" >"$RUN/network.env"
 	trap up_failed EXIT
 
 	say "generating crypto material and the channel genesis block ($(orderer_count) orderer(s), ${CONSENSUS:-raft})"

@@ -47,3 +47,25 @@ func TestUpRefusesABusyPortAndStartsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestUpRefusesABadGOMAXPROCSAndStartsNothing: an AEO_FABRIC_GOMAXPROCS
+// that is neither a positive number nor "go" is named in the error, and no
+// runtime folder is created.
+func TestUpRefusesABadGOMAXPROCSAndStartsNothing(t *testing.T) {
+	if os.Getenv("AEOLEDGER_FABRIC") != "1" {
+		t.Skip("needs the built Fabric binaries: run test-network/network.sh build, then set AEOLEDGER_FABRIC=1")
+	}
+	for _, bad := range []string{"0", "-1", "two", "1; rm -rf /"} {
+		t.Run(bad, func(t *testing.T) {
+			run := filepath.Join(t.TempDir(), "run")
+			cmd := exec.Command("./network.sh", "up")
+			cmd.Env = append(os.Environ(), "AEO_FABRIC_RUN="+run, "AEO_FABRIC_PORT_BASE=29600", "AEO_FABRIC_GOMAXPROCS="+bad)
+			out, err := cmd.CombinedOutput()
+
+			require.Error(t, err)
+			assert.Contains(t, string(out), "AEO_FABRIC_GOMAXPROCS="+bad+": must be a number of at least 1, or go")
+			_, statErr := os.Stat(run)
+			assert.True(t, os.IsNotExist(statErr), "the runtime folder must not be created: %v", statErr)
+		})
+	}
+}

@@ -106,11 +106,33 @@ sampleconfig() {
 # Each node runs under `env -i` with exactly these variables, so nothing
 # from the caller's environment (CORE_*, ORDERER_*) leaks in.
 
+# node_gomaxprocs prints the GOMAXPROCS every node runs with: the machine's
+# CPUs shared out evenly over the nodes (peers, orderers, chaincode server),
+# at least 1, as a container with that CPU limit would set it. Without it
+# each of the five or eight Go runtimes on a small machine keeps as many
+# threads busy as there are CPUs, and handing work between them costs more
+# CPU than it saves (see README.md, Settings that matter).
+# AEO_FABRIC_GOMAXPROCS overrides it: a number, or "go" for Go's default.
+node_gomaxprocs() {
+	local want=${AEO_FABRIC_GOMAXPROCS:-}
+	if [[ -n "$want" ]]; then
+		[[ "$want" == go || "$want" =~ ^[1-9][0-9]*$ ]] ||
+			die "AEO_FABRIC_GOMAXPROCS=$want: must be a number of at least 1, or go"
+		echo "$want"
+		return
+	fi
+	local nodes=$((${#ORGS[@]} + $(orderer_count) + 1)) cpus
+	cpus="$(nproc 2>/dev/null || echo 1)"
+	echo $((cpus / nodes > 1 ? cpus / nodes : 1))
+}
+
 base_env() {
 	echo "PATH=$PATH"
 	echo "HOME=${HOME:-/tmp}"
 	echo "TMPDIR=${TMPDIR:-/tmp}"
 	echo "FABRIC_CFG_PATH=$CFG"
+	local procs=${NODE_GOMAXPROCS:-$(node_gomaxprocs)}
+	[[ "$procs" == go ]] || echo "GOMAXPROCS=$procs"
 	# INFO, without a line for every gRPC call and connection.
 	echo "FABRIC_LOGGING_SPEC=${AEO_FABRIC_LOGGING:-info:grpc=warn:comm.grpc.server=warn}"
 }
