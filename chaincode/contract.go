@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
 
+	"github.com/aeoledger/aeoledger/internal/genmap"
 	"github.com/aeoledger/aeoledger/schemas"
 )
 
@@ -49,7 +51,7 @@ type Config struct {
 type Contract struct {
 	contractapi.Contract
 	governance map[string]bool
-	verified   verifiedTouchpoints
+	verified   *genmap.Map[[sha256.Size]byte, string] // see newVerified
 }
 
 // New returns the ready chaincode, with the governance MSPs taken from the
@@ -68,7 +70,7 @@ func New() (*contractapi.ContractChaincode, error) {
 
 // NewWithConfig returns the ready chaincode for cfg.
 func NewWithConfig(cfg Config) (*contractapi.ContractChaincode, error) {
-	c := &Contract{governance: map[string]bool{}}
+	c := &Contract{governance: map[string]bool{}, verified: newVerified()}
 	if len(cfg.GovernanceMSPs) == 0 {
 		cfg.GovernanceMSPs = []string{DefaultGovernanceMSP}
 	}

@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"sync"
 
+	"github.com/aeoledger/aeoledger/internal/genmap"
 	"github.com/aeoledger/aeoledger/schemas"
 )
 
@@ -13,36 +13,17 @@ import (
 // two generations of this many entries (about 100 bytes each).
 const verifiedGeneration = 4096
 
-// verifiedTouchpoints remembers, by the SHA-256 of the submitted JSON, the
-// touchpoints that passed the checks that depend on those bytes alone:
-// schema validation, the type's own rules and signature recovery. On
-// Fabric every endorsing peer runs the contract on the same proposal, one
-// after the other, and a chaincode server usually serves several peers; the
-// second run then decodes the JSON and skips the schema walk and the
-// secp256k1 recovery, whose results cannot differ. Nothing that reads the
-// ledger is remembered, and failures are not remembered.
-type verifiedTouchpoints struct {
-	mu       sync.Mutex
-	cur, old map[[sha256.Size]byte]string // digest -> recovered signer
-}
-
-func (v *verifiedTouchpoints) lookup(d [sha256.Size]byte) (string, bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if s, ok := v.cur[d]; ok {
-		return s, true
-	}
-	s, ok := v.old[d]
-	return s, ok
-}
-
-func (v *verifiedTouchpoints) add(d [sha256.Size]byte, signer string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.cur == nil || len(v.cur) >= verifiedGeneration {
-		v.old, v.cur = v.cur, make(map[[sha256.Size]byte]string, verifiedGeneration)
-	}
-	v.cur[d] = signer
+// newVerified returns the memo of checked touchpoints: by the SHA-256 of the
+// submitted JSON, the signer recovered from touchpoints that passed the
+// checks that depend on those bytes alone (schema validation, the type's
+// own rules, signature recovery). On Fabric every endorsing peer runs the
+// contract on the same proposal, one after the other, and a chaincode
+// server usually serves several peers; the second run then decodes the JSON
+// and skips the schema walk and the secp256k1 recovery, whose results
+// cannot differ. Nothing that reads the ledger is remembered, and failures
+// are not remembered.
+func newVerified() *genmap.Map[[sha256.Size]byte, string] {
+	return genmap.New[[sha256.Size]byte, string](verifiedGeneration)
 }
 
 // checkTouchpoint runs checks 1 and 2 of RecordTouchpoint (the record
@@ -51,7 +32,7 @@ func (v *verifiedTouchpoints) add(d [sha256.Size]byte, signer string) {
 func (c *Contract) checkTouchpoint(recordJSON string) (*schemas.Touchpoint, string, error) {
 	raw := []byte(recordJSON)
 	d := sha256.Sum256(raw)
-	if signer, ok := c.verified.lookup(d); ok {
+	if signer, ok := c.verified.Get(d); ok {
 		tp := new(schemas.Touchpoint)
 		if err := json.Unmarshal(raw, tp); err != nil {
 			return nil, "", fmt.Errorf("decoding a checked touchpoint: %w", err)
@@ -62,7 +43,7 @@ func (c *Contract) checkTouchpoint(recordJSON string) (*schemas.Touchpoint, stri
 	if err != nil {
 		return nil, "", err
 	}
-	c.verified.add(d, signer)
+	c.verified.Add(d, signer)
 	return tp, signer, nil
 }
 

@@ -69,13 +69,13 @@ func TestCheckedTouchpointsAreOnlyDecodedTheSecondTime(t *testing.T) {
 			wantSigner, err := schemas.RecoverSigner(want)
 			require.NoError(t, err)
 
-			var c Contract
+			c := Contract{verified: newVerified()}
 			first, signer, err := c.checkTouchpoint(raw)
 			require.NoError(t, err)
 			assert.Equal(t, want, first)
 			assert.Equal(t, wantSigner, signer)
 
-			remembered, ok := c.verified.lookup(sha256.Sum256([]byte(raw)))
+			remembered, ok := c.verified.Get(sha256.Sum256([]byte(raw)))
 			require.True(t, ok, "a checked touchpoint is remembered")
 			assert.Equal(t, wantSigner, remembered)
 			second, signer, err := c.checkTouchpoint(raw)
@@ -99,7 +99,7 @@ func TestFailedChecksAreNotRemembered(t *testing.T) {
 	forgedRaw, err := json.Marshal(&forged)
 	require.NoError(t, err)
 
-	var c Contract
+	c := Contract{verified: newVerified()}
 	for range 2 {
 		_, _, err := c.checkTouchpoint(string(forgedRaw))
 		require.Error(t, err)
@@ -110,7 +110,7 @@ func TestFailedChecksAreNotRemembered(t *testing.T) {
 		require.Error(t, err)
 		assert.True(t, errors.Is(err, schemas.ErrInvalid), "got %v", err)
 	}
-	assert.Empty(t, c.verified.cur, "failures are not remembered")
+	assert.Zero(t, c.verified.Len(), "failures are not remembered")
 
 	_, _, err = c.checkTouchpoint(good)
 	require.NoError(t, err)
@@ -118,21 +118,21 @@ func TestFailedChecksAreNotRemembered(t *testing.T) {
 	// full, and remembered separately.
 	_, _, err = c.checkTouchpoint(good + " ")
 	require.NoError(t, err)
-	assert.Len(t, c.verified.cur, 2)
+	assert.Equal(t, 2, c.verified.Len())
 }
 
 // TestVerifiedMemoIsBounded: the memo keeps at most two generations.
 func TestVerifiedMemoIsBounded(t *testing.T) {
-	var v verifiedTouchpoints
+	v := newVerified()
 	total := 3*verifiedGeneration + 7
 	for i := range total {
-		v.add(sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), "0xabc")
+		v.Add(sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), "0xabc")
 	}
-	assert.LessOrEqual(t, len(v.cur)+len(v.old), 2*verifiedGeneration)
-	_, ok := v.lookup(sha256.Sum256([]byte{0, 0, 0}))
+	assert.LessOrEqual(t, v.Len(), 2*verifiedGeneration)
+	_, ok := v.Get(sha256.Sum256([]byte{0, 0, 0}))
 	assert.False(t, ok, "the oldest entries are forgotten")
 	last := total - 1
-	_, ok = v.lookup(sha256.Sum256([]byte{byte(last), byte(last >> 8), byte(last >> 16)}))
+	_, ok = v.Get(sha256.Sum256([]byte{byte(last), byte(last >> 8), byte(last >> 16)}))
 	assert.True(t, ok, "the newest entry is kept")
 }
 
@@ -160,7 +160,7 @@ func BenchmarkCheckTouchpoint(b *testing.B) {
 		}
 	})
 	b.Run("second-time", func(b *testing.B) {
-		var c Contract
+		c := Contract{verified: newVerified()}
 		for _, raw := range raws {
 			if _, _, err := c.checkTouchpoint(raw); err != nil {
 				b.Fatal(err)

@@ -252,14 +252,14 @@ func BenchmarkLedgers(b *testing.B) {
 // machine), not by the ledger, so its signing is not charged to the ledger.
 type presigned struct {
 	queues [][][]string
-	make   func(submitter int) ([]string, error)
+	more   func(submitter int) ([]string, error) // makes arguments once a queue is empty
 }
 
 // presign makes about a quarter more arguments than each submitter's share
 // of n; a submitter that runs out makes the rest as it goes.
 func presign(w benchWorkload, l *benchLedger, n, submitters int) (*presigned, error) {
 	share := (n+submitters-1)/submitters + n/submitters/4 + 1
-	p := &presigned{queues: make([][][]string, submitters), make: func(g int) ([]string, error) { return w.args(l, g) }}
+	p := &presigned{queues: make([][][]string, submitters), more: func(g int) ([]string, error) { return w.args(l, g) }}
 	for g := range p.queues {
 		for range share {
 			a, err := w.args(l, g)
@@ -279,7 +279,7 @@ func (p *presigned) next(g int) ([]string, error) {
 		p.queues[g] = q[1:]
 		return q[0], nil
 	}
-	return p.make(g)
+	return p.more(g)
 }
 
 // benchRounds is how many turns each workload takes in one sub-benchmark

@@ -316,7 +316,10 @@ func BlockTime(blk *common.Block) time.Time {
 // consenter metadata the orderer signed.
 func (v *verifier) checkSignatures(blk *common.Block) ([]byte, error) {
 	n := blk.GetHeader().GetNumber()
-	var at time.Time // the block's time, worked out for the first CheckSigner call
+	var (
+		at      time.Time // the block's time, worked out for the first CheckSigner call
+		atKnown bool
+	)
 	mds := blk.GetMetadata().GetMetadata()
 	md := &common.Metadata{}
 	if len(mds) > int(common.BlockMetadataIndex_SIGNATURES) {
@@ -358,8 +361,8 @@ func (v *verifier) checkSignatures(blk *common.Block) ([]byte, error) {
 			return nil, verifyErr(n, CheckSignature, "signature %d by %s: %v", i, mspID, err)
 		}
 		if v.opts.CheckSigner != nil {
-			if at.IsZero() {
-				at = BlockTime(blk)
+			if !atKnown {
+				at, atKnown = BlockTime(blk), true
 			}
 			if err := v.opts.CheckSigner(n, at, mspID, cert); err != nil {
 				return nil, verifyErr(n, CheckSigner, "signature %d by %s: %v", i, mspID, err)

@@ -2,7 +2,8 @@ package peer
 
 import (
 	"crypto/sha256"
-	"sync"
+
+	"github.com/aeoledger/aeoledger/internal/genmap"
 )
 
 // IssuedEndorsements remembers the endorsements this node handed out for
@@ -19,10 +20,7 @@ import (
 // it becomes the previous one and the older generation is dropped, so
 // endorsements a client never submitted cannot accumulate.
 type IssuedEndorsements struct {
-	mu       sync.Mutex
-	capacity int
-	current  map[string][32]byte // signature -> SHA-256 of the signed bytes
-	previous map[string][32]byte
+	sigs *genmap.Map[string, [sha256.Size]byte] // signature -> SHA-256 of the signed bytes
 }
 
 // DefaultIssuedCapacity is the generation size NewIssuedEndorsements uses
@@ -36,7 +34,7 @@ func NewIssuedEndorsements(capacity int) *IssuedEndorsements {
 	if capacity <= 0 {
 		capacity = DefaultIssuedCapacity
 	}
-	return &IssuedEndorsements{capacity: capacity, current: make(map[string][32]byte)}
+	return &IssuedEndorsements{sigs: genmap.New[string, [sha256.Size]byte](capacity)}
 }
 
 // add records that this node signed signed, producing sig.
@@ -44,13 +42,7 @@ func (e *IssuedEndorsements) add(sig, signed []byte) {
 	if e == nil {
 		return
 	}
-	sum := sha256.Sum256(signed)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(e.current) >= e.capacity {
-		e.previous, e.current = e.current, make(map[string][32]byte, e.capacity)
-	}
-	e.current[string(sig)] = sum
+	e.sigs.Add(string(sig), sha256.Sum256(signed))
 }
 
 // take reports whether this node signed exactly signed with sig, and
@@ -59,20 +51,9 @@ func (e *IssuedEndorsements) take(sig, signed []byte) bool {
 	if e == nil {
 		return false
 	}
-	e.mu.Lock()
-	sum, ok := e.current[string(sig)]
-	if ok {
-		delete(e.current, string(sig))
-	} else if sum, ok = e.previous[string(sig)]; ok {
-		delete(e.previous, string(sig))
-	}
-	e.mu.Unlock()
+	sum, ok := e.sigs.Take(string(sig))
 	return ok && sum == sha256.Sum256(signed)
 }
 
 // Len returns how many endorsements are remembered.
-func (e *IssuedEndorsements) Len() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.current) + len(e.previous)
-}
+func (e *IssuedEndorsements) Len() int { return e.sigs.Len() }

@@ -26,14 +26,21 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 	return cert
 }
 
-func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "net")
+// ordererSignerCheck makes a development network and returns its folder, its
+// orderer organisation's folder and trustedSigner trusting that MSP only.
+func ordererSignerCheck(t *testing.T) (dir, org string, check func(uint64, time.Time, string, *x509.Certificate) error) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "net")
 	_, err := devnet.Init(dir, devnet.Options{})
 	require.NoError(t, err)
-	org := filepath.Join(dir, "organizations", "OrdererMSP")
+	org = filepath.Join(dir, "organizations", "OrdererMSP")
 	m, err := msp.Load("OrdererMSP", filepath.Join(org, "msp"))
 	require.NoError(t, err)
-	check := trustedSigner(map[string]*msp.MSP{"OrdererMSP": m}, []string{"OrdererMSP"})
+	return dir, org, trustedSigner(map[string]*msp.MSP{"OrdererMSP": m}, []string{"OrdererMSP"})
+}
+
+func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
+	dir, org, check := ordererSignerCheck(t)
 
 	tests := []struct {
 		name, mspID, cert, wantErr string
@@ -66,13 +73,7 @@ func TestOnlyOrdererIdentitiesMaySignBlocks(t *testing.T) {
 // after the orderer's certificate expires, and a block dated outside the
 // certificate's validity must not.
 func TestBlockSignersAreCheckedAtTheBlocksTime(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "net")
-	_, err := devnet.Init(dir, devnet.Options{})
-	require.NoError(t, err)
-	org := filepath.Join(dir, "organizations", "OrdererMSP")
-	m, err := msp.Load("OrdererMSP", filepath.Join(org, "msp"))
-	require.NoError(t, err)
-	check := trustedSigner(map[string]*msp.MSP{"OrdererMSP": m}, []string{"OrdererMSP"})
+	_, org, check := ordererSignerCheck(t)
 	cert := readCert(t, filepath.Join(org, "orderers", "orderer0", "msp", "signcerts", "cert.pem"))
 
 	assert.NoError(t, check(3, cert.NotBefore.Add(time.Minute), "OrdererMSP", cert), "a block from within the validity")
